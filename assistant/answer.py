@@ -1,0 +1,339 @@
+"""From a question to an answer: the sentence that holds it, its figure, a verbatim quote.
+
+Every figure shown is cut from the quoted sentence, and every quote is a slice of the
+document's raw text (Chunk.raw_span), so nothing is stated that the source does not say.
+Below the relevance bar the answer is 未找到 with the nearest passages.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+
+from assistant.index import Index
+from assistant.query import Query, parse
+from assistant.records import Answer, Chunk, Citation, Hit
+from assistant.retrieve import Scope, retrieve, scope
+from assistant.tokenize import tokenize
+
+MIN_COVERAGE = 0.45  # share of the question's item weight a sentence must hold
+MAX_QUOTE = 300
+
+_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元|%|％)")
+_NUMBER = re.compile(r"(?<![A-Za-z0-9.,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![A-Za-z0-9.,-])")
+_COUNT = re.compile(r"(?<![\d.])(\d+)\s*(个|辆|名|人次|人|批次|批|家|项|台|套|次|所)")
+_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|少|多|上升|节约|压减)了?\s*(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|元|%|％|个百分点)")
+_REASON = re.compile(r"(主要原因是|主要原因为|原因是|原因为|主要是|主要用于|由于|因为)[:：]?")
+_SENT = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]?")
+
+KIND_CUE = {
+    "change": re.compile(r"增加|减少|增长|下降|持平|降低|上升|比上年|比20\d\d"),
+    "reason": _REASON,
+    "count": _COUNT,
+}
+
+
+@dataclass
+class Sentence:
+    chunk_id: int
+    start: int  # in chunk.text
+    end: int
+    text: str
+    score: float = 0.0
+    coverage: float = 0.0
+
+
+def answer(index: Index, question: str) -> Answer:
+    q = parse(question)
+    if not q.text:
+        return _not_found(index, question, [], "问题为空")
+    sc = scope(index, q)
+    if not sc.doc_ids:
+        return _not_found(index, question, [], sc.reason)
+    if q.kind == "compare":
+        compared = _compare(index, q, sc)
+        if compared is not None:
+            return compared
+    return _single(index, q, sc)
+
+
+def _single(index: Index, q: Query, sc: Scope) -> Answer:
+    hits = retrieve(index, q, sc.doc_ids)
+    best = best_sentences(index, q, hits)
+    if not best or best[0].coverage < MIN_COVERAGE:
+        return _not_found(index, q.text, hits, "文件中没有足够相关的段落")
+    top = best[0]
+    chunk = index.chunks[top.chunk_id]
+    if q.codes and chunk.kind == "table" and len(top.text) < 60:
+        top = _with_following_rows(chunk, top)
+    figure = extract_figure(q, top.text)
+    doc = index.docs[chunk.doc_id]
+    label = _label(doc)
+    said = _trim(top.text, figure)
+    text = f"{figure}。" if figure else ""
+    text += f"{label}：“{said}”"
+    cites = [cite(index, top)]
+    for s in best[1:3]:
+        if s.chunk_id != top.chunk_id and s.coverage >= MIN_COVERAGE:
+            cites.append(cite(index, s))
+            break
+    return Answer(question=q.text, found=True, answer=text, citations=cites, figure=figure)
+
+
+def _with_following_rows(chunk: Chunk, s: Sentence, limit: int = 160) -> Sentence:
+    """A code alone on a table row says little: add the rows after it (name, amount)."""
+    end = s.end
+    while end < len(chunk.text) and end - s.start < limit:
+        nxt = chunk.text.find("\n", end + 1)
+        end = len(chunk.text) if nxt < 0 else nxt
+    return Sentence(s.chunk_id, s.start, end, chunk.text[s.start:end].strip(), s.score, s.coverage)
+
+
+def _label(doc) -> str:
+    m = doc.meta
+    parts = [m.department or doc.doc_id, f"{m.year}年" if m.year else "", m.kind or ""]
+    return "".join(p for p in parts if p)
+
+
+# ---------------------------------------------------------------- sentence choice
+
+def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5) -> list[Sentence]:
+    weights = _concept_weights(index, q)
+    total = sum(w for _, _, w in weights) or 1.0
+    top_score = hits[0].score if hits else 1.0
+    out: list[Sentence] = []
+    for hit in hits:
+        chunk = hit.chunk
+        for s in split_sentences(hit.chunk_id, chunk):
+            flat = re.sub(r"\s+", "", s.text).replace("“", "").replace("”", "")
+            s.coverage = sum(w * _says(flat, word, alts) for word, alts, w in weights) / total
+            if q.codes and _has_code(q, s.text):
+                s.coverage = 1.0  # an exact code names the row, whatever else was asked
+            s.score = s.coverage + 0.25 * hit.score / top_score + _kind_bonus(q, s.text, chunk)
+            out.append(s)
+    out.sort(key=lambda s: -s.score)
+    return out[:limit]
+
+
+def _says(flat: str, word: str, alts: list[str]) -> float:
+    """1 when the sentence says the word (or a synonym), 0.5 for a part of it, else 0."""
+    if any(a in flat for a in alts):
+        return 1.0
+    if len(word) >= 3 and any(len(p) >= 2 and p in flat for p in _parts(word)):
+        return 0.5
+    return 0.0
+
+
+@lru_cache(maxsize=4096)
+def _parts(word: str) -> tuple[str, ...]:
+    return tuple(t for t in tokenize(word) if t != word)
+
+
+def split_sentences(chunk_id: int, chunk: Chunk) -> list[Sentence]:
+    return [Sentence(chunk_id, m.start(), m.end(), m.group().strip())
+            for m in _SENT.finditer(chunk.text) if len(m.group().strip()) >= 4]
+
+
+def _concept_weights(index: Index, q: Query) -> list[tuple[str, list[str], float]]:
+    """Each content word of the question with its IDF weight; the words that name the
+    department count little, since every sentence of its own documents is about it."""
+    idf = _idf(index)
+    top = idf.get("__max__", 5.0)
+    match = index.departments.match(q.text)
+    mention = match.mention if match.mention else ""
+    out = []
+    for word, alts in q.concepts:
+        w = max((idf.get(t, top) for a in alts for t in tokenize(a)), default=top)
+        w = min(w, 6.0)
+        if mention and word in mention:
+            w *= 0.1
+        out.append((word, alts, w))
+    return out
+
+
+def _idf(index: Index) -> dict[str, float]:
+    cached = index.__dict__.get("_idf")
+    if cached is None:
+        df = Counter(t for toks in index.tokens for t in set(toks))
+        n = len(index.tokens)
+        cached = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        cached["__max__"] = math.log(1 + (n + 0.5) / 0.5)
+        index.__dict__["_idf"] = cached
+    return cached
+
+
+def _kind_bonus(q: Query, text: str, chunk: Chunk) -> float:
+    bonus = 0.0
+    has_amount = bool(_AMOUNT.search(text))
+    if q.kind in ("amount", "compare", "code"):
+        bonus += 0.3 if has_amount else (0.1 if _NUMBER.search(text) else -0.3)
+    elif q.kind == "change":
+        bonus += 0.35 if _CHANGE.search(text) else (-0.1 if has_amount else -0.3)
+    elif q.kind == "count":
+        bonus += 0.35 if _COUNT.search(text) else -0.3
+    elif q.kind == "reason":
+        bonus += 0.35 if _REASON.search(text) else -0.2
+    if chunk.kind == "table":
+        bonus -= 0.1
+    if q.codes and _has_code(q, text):
+        bonus += 0.5
+    return bonus
+
+
+def _has_code(q: Query, text: str) -> bool:
+    flat = re.sub(r"\s+", "", text).upper()
+    return any(c in flat for c in q.codes)
+
+
+# ---------------------------------------------------------------- figures
+
+def extract_figure(q: Query, sentence: str) -> str | None:
+    """The figure the question asks for, copied from the sentence, or None."""
+    s = sentence
+    anchor = _anchor(q, s)
+    if q.kind == "reason":
+        m = _REASON.search(s)
+        return s[m.start():].rstrip("。；;") if m else None
+    if q.kind == "change":
+        for m in _CHANGE.finditer(s, anchor):
+            return m.group().strip()
+        m = _CHANGE.search(s)
+        if m:
+            return m.group().strip()
+    if q.kind == "count":
+        m = _COUNT.search(s, anchor) or _COUNT.search(s)
+        if m:
+            return m.group().strip()
+    if q.kind in ("text",):
+        return None
+    m = _AMOUNT.search(s, anchor) or _AMOUNT.search(s)
+    if m:
+        return m.group().strip()
+    m = _NUMBER.search(s, anchor) or _NUMBER.search(s)
+    return m.group() if m else None
+
+
+def _anchor(q: Query, s: str) -> int:
+    """Where the item the question names is mentioned in the sentence (0 if nowhere);
+    just after the code when the question gives one, so the code is not the figure."""
+    for code in q.codes:
+        i = s.upper().find(code)
+        if i >= 0:
+            return i + len(code)
+    terms = sorted(set(q.expanded) | {t for t in q.tokens if len(t) >= 2 and not t.isdigit()},
+                   key=len, reverse=True)
+    for t in terms:
+        i = s.find(t)
+        if i >= 0:
+            return i
+    return 0
+
+
+def _trim(text: str, figure: str | None, limit: int = 160) -> str:
+    if len(text) <= limit:
+        return text
+    i = text.find(figure) if figure else 0
+    start = max(0, i - limit // 2)
+    return ("…" if start else "") + text[start:start + limit] + "…"
+
+
+# ---------------------------------------------------------------- citations
+
+def cite(index: Index, s: Sentence) -> Citation:
+    chunk = index.chunks[s.chunk_id]
+    doc = index.docs[chunk.doc_id]
+    a, b = s.start, s.end
+    if b - a > MAX_QUOTE:
+        a, b = _window(chunk.text, a, b)
+    ra, rb = chunk.raw_span(a, b)
+    quote = doc.text[ra:rb].replace("\f", "")
+    return Citation(source=doc.source, title=doc.meta.title or doc.doc_id, section=chunk.section_path,
+                    line_start=index.line_of(doc, ra), line_end=index.line_of(doc, max(ra, rb - 1)),
+                    quote=quote, page=index.page_of(doc, ra))
+
+
+def _window(text: str, a: int, b: int) -> tuple[int, int]:
+    """Shrink a long sentence to about MAX_QUOTE chars, cutting at commas."""
+    cut = a
+    for m in re.finditer(r"[，,]", text[a:b]):
+        if m.end() > MAX_QUOTE:
+            break
+        cut = a + m.end()
+    return a, (cut if cut > a else a + MAX_QUOTE)
+
+
+def passages(index: Index, hits: list[Hit], n: int = 3) -> list[Citation]:
+    out = []
+    for hit in hits[:n]:
+        ss = split_sentences(hit.chunk_id, hit.chunk)
+        if ss:
+            out.append(cite(index, ss[0]))
+    return out
+
+
+def _not_found(index: Index, question: str, hits: list[Hit], why: str) -> Answer:
+    text = f"未找到：{why}。" if why else "未找到。"
+    if hits:
+        text += "以下是最接近的段落，供参考。"
+    return Answer(question=question, found=False, answer=text, citations=passages(index, hits))
+
+
+# ---------------------------------------------------------------- compare
+
+def _compare(index: Index, q: Query, sc: Scope) -> Answer | None:
+    groups = _compare_groups(index, q, sc)
+    if len(groups) < 2:
+        return None
+    results = []
+    sub_q = Query(**{**q.__dict__, "kind": "amount"})
+    for label, doc_ids in groups:
+        hits = retrieve(index, sub_q, doc_ids)
+        best = best_sentences(index, sub_q, hits)
+        if not best or best[0].coverage < MIN_COVERAGE:
+            continue
+        fig = extract_figure(sub_q, best[0].text)
+        value = to_wan(fig)
+        if value is not None:
+            results.append((value, label, fig, best[0]))
+    if len(results) < 2:
+        return None
+    low = bool(re.search(r"少|低|小", q.text)) and not re.search(r"多|高|大", q.text)
+    results.sort(key=lambda r: r[0], reverse=not low)
+    win = results[0]
+    parts = "；".join(f"{label}：{fig}" for _, label, fig, _ in results)
+    text = f"{win[1]}{'更少' if low else '更多'}（{win[2]}）。{parts}。"
+    return Answer(question=q.text, found=True, answer=text, figure=win[2],
+                  citations=[cite(index, r[3]) for r in results])
+
+
+def _compare_groups(index: Index, q: Query, sc: Scope) -> list[tuple[str, list[int]]]:
+    by_dept: dict[str, list[int]] = {}
+    for i in sc.doc_ids:
+        by_dept.setdefault(index.doc_list[i].meta.department, []).append(i)
+    if len(by_dept) >= 2 and len(by_dept) <= 4:
+        return [(dept, ids) for dept, ids in by_dept.items()]
+    if len(q.years) >= 2:
+        groups = []
+        for y in q.years:
+            ids = [i for i in sc.doc_ids if index.doc_list[i].meta.year == y]
+            if ids:
+                groups.append((f"{y}年", ids))
+        return groups
+    return []
+
+
+@lru_cache(maxsize=None)
+def _unit_factor(unit: str) -> float | None:
+    return {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}.get(unit)
+
+
+def to_wan(figure: str | None) -> float | None:
+    """A figure in 万元 for comparison, or None when it has no money unit."""
+    if not figure:
+        return None
+    m = _AMOUNT.search(figure)
+    if not m or _unit_factor(m.group(2)) is None:
+        return None
+    return float(m.group(1).replace(",", "")) * _unit_factor(m.group(2))

@@ -1,0 +1,215 @@
+"""Build or update an index from folders of documents, incrementally and safely.
+
+An unchanged file (same size and modification time) is not read again; a changed one
+is re-read and, if its bytes really changed, re-chunked; a removed one disappears.
+Vectors are cached by text, so re-indexing never embeds the same text twice. The new
+index is written beside the old one and published atomically (store.publish).
+"""
+from __future__ import annotations
+
+import hashlib
+import os
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from assistant import store
+from assistant.ingest import MAX_BYTES, read_file, supported
+from assistant.metadata import extract_meta
+from assistant.progress import Progress, Report, print_report
+from assistant.records import Chunk, Document, IngestError
+from assistant.sections import chunk_document
+from assistant.tokenize import tokenize
+
+
+@dataclass
+class BuildReport:
+    documents: int = 0
+    chunks: int = 0
+    read: int = 0  # documents read from disk this time
+    reused: int = 0
+    removed: int = 0
+    embedded: int = 0  # texts that needed a new vector
+    errors: list[str] = field(default_factory=list)
+    index_path: str = ""
+
+
+def scan(dirs: list[Path]) -> list[tuple[str, Path]]:
+    """(doc_id, path) of every file under dirs; doc_id is relative to its folder.
+
+    A file given directly counts as its own folder. Hidden files are skipped.
+    """
+    out: list[tuple[str, Path]] = []
+    seen: set[str] = set()
+    for d in dirs:
+        d = Path(d)
+        if not d.exists():
+            raise FileNotFoundError(f"{d}: no such file or folder")
+        files = [d] if d.is_file() else sorted(p for p in d.rglob("*") if p.is_file())
+        for p in files:
+            rel = p.name if d.is_file() else p.relative_to(d).as_posix()
+            if any(part.startswith(".") for part in Path(rel).parts):
+                continue
+            doc_id = rel if rel not in seen else f"{d.name}/{rel}"
+            seen.add(doc_id)
+            out.append((doc_id, p))
+    return out
+
+
+def embed_text(chunk: Chunk) -> str | None:
+    """What the dense index sees of a chunk, or None when it is not worth a vector.
+
+    Tables are numbers and codes, BM25's ground; embedding them costs most of the build
+    time for little gain (MODELS.md), so only prose gets vectors.
+    """
+    if chunk.kind != "prose" or len(chunk.text) < 12:
+        return None
+    head = chunk.section[-1] if chunk.section else ""
+    return (head + "：" + chunk.text)[:300]
+
+
+def build(dirs: list[Path], index_dir: Path, embedder_spec: str = "use",
+          report: Report | None = print_report, max_bytes: int = MAX_BYTES,
+          on_error=None) -> BuildReport:
+    """Index every supported file under dirs into index_dir; return what happened.
+
+    Per-file problems are collected in BuildReport.errors (and passed to on_error) and
+    never stop the build. Raises ValueError when no document could be indexed.
+    """
+    index_dir = Path(index_dir)
+    files = scan(dirs)
+    result = BuildReport(index_path=str(index_dir))
+    prev_docs, prev_chunks, prev_tokens = _previous(index_dir)
+
+    docs: list[Document] = []
+    chunks: list[Chunk] = []
+    tokens: list[list[str]] = []
+    progress = Progress("documents", len(files), report)
+    for doc_id, path in files:
+        progress.advance()
+        if not supported(path):
+            _error(result, on_error, f"{path}: skipped, unsupported file type '{path.suffix or '(none)'}'")
+            continue
+        try:
+            doc, doc_chunks, doc_tokens, reused = _document(doc_id, path, prev_docs, prev_chunks,
+                                                            prev_tokens, max_bytes)
+        except IngestError as e:
+            _error(result, on_error, str(e))
+            continue
+        except Exception as e:  # one bad file must not stop the rest
+            _error(result, on_error, f"{path}: could not be indexed ({type(e).__name__}: {e})")
+            continue
+        result.reused += reused
+        result.read += not reused
+        docs.append(doc)
+        chunks += doc_chunks
+        tokens += doc_tokens
+    result.removed = len(set(prev_docs) - {d.doc_id for d in docs})
+    if not docs:
+        where = ", ".join(str(d) for d in dirs)
+        raise ValueError(f"no documents could be indexed from {where}"
+                         + (f" ({len(result.errors)} errors)" if result.errors else " (folder is empty)")
+                         + "; supported: .txt .pdf .xlsx .xls .docx .html")
+    gen = store.new_generation(index_dir)
+    try:
+        result.embedded = _write(gen, index_dir, docs, chunks, tokens, embedder_spec, report)
+    except BaseException:
+        import shutil
+
+        shutil.rmtree(gen, ignore_errors=True)
+        raise
+    store.publish(index_dir, gen)
+    result.documents, result.chunks = len(docs), len(chunks)
+    return result
+
+
+def _error(result: BuildReport, on_error, message: str) -> None:
+    result.errors.append(message)
+    if on_error:
+        on_error(message)
+
+
+def _previous(index_dir: Path):
+    """Documents, chunks and tokens of the live index, by doc_id (empty when none)."""
+    try:
+        gen = store.live_generation(index_dir)
+        docs = {d.doc_id: d for d in store.load_docs(gen)}
+        by_doc: dict[str, list[Chunk]] = {}
+        tok_by_doc: dict[str, list[list[str]]] = {}
+        for c, t in zip(store.load_chunks(gen), store.load_tokens(gen)):
+            by_doc.setdefault(c.doc_id, []).append(c)
+            tok_by_doc.setdefault(c.doc_id, []).append(t)
+        return docs, by_doc, tok_by_doc
+    except (store.IndexMissing, OSError, ValueError, KeyError, TypeError):
+        return {}, {}, {}
+
+
+def _document(doc_id, path: Path, prev_docs, prev_chunks, prev_tokens, max_bytes):
+    st = path.stat()
+    old = prev_docs.get(doc_id)
+    if old is not None and old.size == st.st_size and old.mtime == st.st_mtime:
+        return old, prev_chunks.get(doc_id, []), prev_tokens.get(doc_id, []), True
+    sha = _sha256(path)
+    if old is not None and old.sha256 == sha:
+        old.mtime = st.st_mtime
+        return old, prev_chunks.get(doc_id, []), prev_tokens.get(doc_id, []), True
+    source = read_file(path, max_bytes=max_bytes)
+    doc = Document(doc_id=doc_id, source=doc_id, meta=extract_meta(source.text), text=source.text,
+                   sha256=sha, size=st.st_size, mtime=st.st_mtime, format=source.format)
+    doc_chunks = chunk_document(doc_id, source.text)
+    if not doc_chunks:
+        raise IngestError(f"{path}: no text to index after cleaning")
+    doc_tokens = [tokenize(_search_text(c, doc)) for c in doc_chunks]
+    return doc, doc_chunks, doc_tokens, False
+
+
+def _search_text(chunk: Chunk, doc: Document) -> str:
+    """What BM25 sees: the chunk, its section path and table headers."""
+    return chunk.context + "\n" + chunk.text
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+def _write(gen: Path, index_dir: Path, docs, chunks, tokens, embedder_spec: str, report) -> int:
+    """Write the generation: docs, chunks, tokens, BM25 and vectors. Returns texts embedded."""
+    import bm25s
+
+    store.save_chunks(gen, chunks, tokens)
+    retriever = bm25s.BM25()
+    retriever.index(tokens, show_progress=False)
+    retriever.save(str(gen / "bm25"), show_progress=False)
+    embedded = _write_vectors(gen, index_dir, chunks, embedder_spec, report)
+    store.save_docs(gen, docs, {"embedder": embedder_spec, "chunks": len(chunks)})
+    return embedded
+
+
+def _write_vectors(gen: Path, index_dir: Path, chunks: list[Chunk], spec: str, report) -> int:
+    from assistant.embed import get_embedder
+
+    embedder = get_embedder(spec)
+    if embedder is None:
+        return 0
+    from assistant.vectors import EmbeddingCache, build as build_vectors, cache_dir, embed_with_cache
+
+    # The cache lives beside the generations, one folder per model, and is checkpointed
+    # while embedding: a killed build resumes where it stopped. A stale entry costs disk,
+    # never a wrong vector (keys hash the model name and the text).
+    folder = cache_dir(index_dir / "embedding-cache", embedder.name)
+    cache = EmbeddingCache.load(folder, embedder.name)
+    rows = [(i, t) for i, c in enumerate(chunks) if (t := embed_text(c)) is not None]
+    texts = [t for _, t in rows]
+    _, missing = cache.get_many(texts)
+    progress = Progress("vectors", len(texts), report)
+    vecs = embed_with_cache(embedder, texts, cache, save_to=folder,
+                            progress=lambda n: progress.advance(n - progress.done))
+    progress.finish()
+    if cache.prune(texts):
+        cache.save(folder)
+    index = build_vectors(vecs, ids=[i for i, _ in rows])
+    index.save(gen / "vectors")
+    return len(missing)

@@ -1,0 +1,243 @@
+"""Turn a document's raw text into clean paragraphs that still point into the raw text.
+
+PDF-extracted disclosures wrap every line at the page width, put page numbers and
+running headers between the halves of a sentence (dev question d004: "减少⏎30\\f⏎30.8 万元")
+and sometimes double every glyph ("表表表表"). Retrieval and figure extraction work on the
+cleaned text; quotes are cut from the raw text through ``Para.raw_span`` so that every
+quote is verbatim by construction.
+"""
+from __future__ import annotations
+
+import bisect
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+
+CJK = "\u3400-\u9fff\uf900-\ufaff"
+_TERMINAL = "。！？；!?;"
+# Page furniture: "- 23 -", "— 28 —", "第 3 页", "3/40".
+_PAGE_NO = re.compile(r"^[-—–－\s]*(第\s*)?\d{1,3}\s*(页)?[-—–－\s]*$|^\d{1,3}\s*/\s*\d{1,3}$")
+_DASHED_PAGE_NO = re.compile(r"^[-—–－]\s*\d{1,3}\s*[-—–－]$")
+_TOC_LEADER = re.compile(r"(\.{4,}|…{2,}|·{4,}|\s…\s*$|^…+$)")
+_BREADCRUMB = re.compile(r"(当前位置[:：]|首页\s*[>》]|微信\s*微博|QQ空间|打印本页|关闭窗口|【字体)")
+_SPACE_BETWEEN = re.compile(rf"(?<=[{CJK}“”（）《》、，。：；])[ \t\u3000]+(?=[{CJK}\d“”（）《》、，。：；])"
+                            rf"|(?<=[\d{CJK}“”（）《》、，。：；])[ \t\u3000]+(?=[{CJK}“”（）《》、，。：；])")
+_NUMBER_CELL = re.compile(r"^[-+]?[\d,]*\.?\d+%?$")
+
+
+@dataclass
+class Line:
+    no: int  # 1-based line number in the raw text
+    start: int  # offset of the line in the raw text
+    raw: str  # without the trailing newline
+    page: int
+    kind: str = "text"  # text | blank | noise | table
+
+
+@dataclass
+class Para:
+    """A run of cleaned text and, piece by piece, where it came from in the raw text."""
+
+    text: str = ""
+    kind: str = "prose"  # prose | table | heading
+    line_start: int = 0
+    line_end: int = 0
+    page: int = 1
+    # (offset in text, offset in raw, length): runs of characters copied unchanged
+    segments: list[tuple[int, int, int]] = field(default_factory=list)
+
+    def append(self, piece: str, raw_start: int, line: Line) -> None:
+        if not piece:
+            return
+        if not self.line_start:
+            self.line_start, self.page = line.no, line.page
+        self.line_end = line.no
+        self.segments.append((len(self.text), raw_start, len(piece)))
+        self.text += piece
+
+    def raw_span(self, a: int, b: int) -> tuple[int, int]:
+        return raw_span(self.segments, a, b)
+
+
+def raw_offset(segments: list[tuple[int, int, int]], i: int) -> int:
+    """Raw offset of cleaned character i (the nearest mapped one at or before it)."""
+    k = max(0, bisect.bisect_right(segments, (i, float("inf"), 0)) - 1)
+    pos, raw, length = segments[k]
+    return raw + min(max(i - pos, 0), length - 1)
+
+
+def raw_span(segments: list[tuple[int, int, int]], a: int, b: int) -> tuple[int, int]:
+    """Raw [start, end) covering cleaned characters [a, b)."""
+    return raw_offset(segments, a), raw_offset(segments, max(a, b - 1)) + 1
+
+
+def split_lines(text: str) -> list[Line]:
+    lines, pos, page = [], 0, 1
+    for no, raw in enumerate(text.split("\n"), 1):
+        # A form feed at a line's start begins a new page; one at its end closes the page.
+        if raw.startswith("\f"):
+            page += 1
+        lines.append(Line(no=no, start=pos, raw=raw, page=page))
+        if raw.endswith("\f") and not raw.startswith("\f"):
+            page += 1
+        pos += len(raw) + 1
+    return lines
+
+
+def mark_noise(lines: list[Line]) -> None:
+    """Mark blank lines, page numbers, TOC leaders, running headers and web breadcrumbs."""
+    pages: dict[int, list[Line]] = {}
+    for ln in lines:
+        s = ln.raw.strip(" \t\f\u3000")
+        if not s:
+            ln.kind = "blank"
+            continue
+        pages.setdefault(ln.page, []).append(ln)
+        if _DASHED_PAGE_NO.match(s) or _TOC_LEADER.search(s) or _BREADCRUMB.search(s):
+            ln.kind = "noise"
+    edge = [ln for page in pages.values() for ln in page[:2] + page[-2:]]
+    for ln in edge:
+        s = ln.raw.strip(" \t\f\u3000")
+        if _PAGE_NO.match(s):
+            ln.kind = "noise"
+    # Running headers/footers: the same short line at the edge of many pages.
+    if len(pages) >= 4:
+        counts = Counter(_squash(ln.raw) for ln in edge if len(_squash(ln.raw)) <= 40)
+        repeated = {t for t, n in counts.items() if n >= max(3, len(pages) // 3)}
+        for ln in edge:
+            if _squash(ln.raw) in repeated:
+                ln.kind = "noise"
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"[\s\d]+", "", s)
+
+
+def is_table_line(raw: str) -> bool:
+    """A flattened table row: tab-separated cells, or several number cells in a row."""
+    if raw.startswith("\t") or raw.count("\t") >= 1:
+        return True
+    cells = raw.split()
+    if len(cells) < 3:
+        return False
+    numbers = sum(1 for c in cells if _NUMBER_CELL.match(c))
+    # A wrapped sentence with figures ("24,169.74 万元，与上年相比…增加 2214.39") has
+    # clause punctuation inside a long cell; a table row does not.
+    if any(len(c) > 6 and re.search(r"[，。；]", c) for c in cells):
+        return False
+    return numbers >= 2 and numbers >= len(cells) / 3
+
+
+def unbold(s: str) -> list[tuple[int, str]]:
+    """Collapse fake-bold glyph runs ("年年年年年年部部部部部部") to one glyph each.
+
+    Returns (index in s, char) pairs kept; a line is only touched when most of it
+    repeats every glyph the same number of times, so "1000" or "……" survive.
+    """
+    runs = [(m.start(), m.group()) for m in re.finditer(r"(.)\1*", s)]
+    lengths = Counter(len(r) for _, r in runs if not r[0].isspace())
+    if not lengths:
+        return list(enumerate(s))
+    k, n = lengths.most_common(1)[0]
+    covered = sum(len(r) for _, r in runs if len(r) % k == 0 and len(r) >= k)
+    if k < 2 or n < 4 or covered < 0.7 * len(s.replace(" ", "")):
+        return list(enumerate(s))
+    kept = []
+    for start, run in runs:
+        keep = max(1, len(run) // k) if len(run) >= k else len(run)
+        kept.extend((start + j, run[0]) for j in range(keep))
+    return kept
+
+
+def clean_line(ln: Line) -> list[tuple[int, str]]:
+    """(raw offset, char) pairs of the cleaned line: glyphs de-doubled, spaces between
+    Chinese characters dropped (PDF extraction spaces out titles: 江 苏 省)."""
+    kept = unbold(ln.raw)
+    text = "".join(ch for _, ch in kept)
+    drop = {m.start() + j for m in _SPACE_BETWEEN.finditer(text) for j in range(len(m.group()))}
+    out = [(ln.start + i, ch) for k, (i, ch) in enumerate(kept) if k not in drop and ch != "\f"]
+    # Trim outer white space.
+    while out and out[0][1].isspace():
+        out.pop(0)
+    while out and out[-1][1].isspace():
+        out.pop()
+    return out
+
+
+def _add(para: Para, pairs: list[tuple[int, str]], line: Line) -> None:
+    """Append cleaned (raw offset, char) pairs, grouping contiguous raw runs."""
+    run_text, run_start, prev = "", None, None
+    for off, ch in pairs:
+        if prev is not None and off == prev + 1:
+            run_text += ch
+        else:
+            if run_text:
+                para.append(run_text, run_start, line)
+            run_text, run_start = ch, off
+        prev = off
+    if run_text:
+        para.append(run_text, run_start, line)
+
+
+def paragraphs(text: str, is_heading=None) -> list[Para]:
+    """Cleaned paragraphs of a document, in order.
+
+    Wrapped lines are joined until a line ends a sentence, a heading starts, or a table
+    row interrupts. ``is_heading(clean_text) -> bool`` decides headings (sections.py).
+    """
+    lines = split_lines(text)
+    mark_noise(lines)
+    out: list[Para] = []
+    cur: Para | None = None
+    for ln in lines:
+        if ln.kind in ("noise", "blank"):
+            # A blank line ends a paragraph in plain text; noise (a page number between
+            # the halves of a sentence) does not.
+            if ln.kind == "blank" and cur is not None and cur.kind != "table":
+                cur = None
+            continue
+        table = is_table_line(ln.raw)
+        pairs = clean_line(ln) if not table else _table_pairs(ln)
+        if not pairs:
+            continue
+        s = "".join(ch for _, ch in pairs)
+        heading = not table and is_heading is not None and is_heading(s)
+        kind = "heading" if heading else ("table" if table else "prose")
+        if heading or cur is None or cur.kind != kind or kind == "heading" or _ends_sentence(cur.text) \
+                or (kind == "prose" and _starts_item(s)):
+            cur = Para(kind=kind)
+            out.append(cur)
+        elif kind == "table":
+            cur.append("\n", -1, ln)
+            cur.segments.pop()  # the separator maps to nothing
+        _add(cur, pairs, ln)
+        if heading:
+            cur = None
+    return [p for p in out if p.text.strip()]
+
+
+def _table_pairs(ln: Line) -> list[tuple[int, str]]:
+    """Table rows keep their cells; runs of spaces/tabs become one tab."""
+    out: list[tuple[int, str]] = []
+    for i, ch in enumerate(ln.raw):
+        if ch in " \t\u3000\f":
+            if out and out[-1][1] != "\t":
+                out.append((ln.start + i, "\t"))
+        else:
+            out.append((ln.start + i, ch))
+    while out and out[0][1] == "\t":
+        out.pop(0)
+    while out and out[-1][1] == "\t":
+        out.pop()
+    return out
+
+
+def _ends_sentence(text: str) -> bool:
+    return bool(text) and text[-1] in _TERMINAL
+
+
+_ITEM = re.compile(r"^(（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+[、．.]|\d{1,2}[、．.](?!\d)|[①-⑳])")
+
+
+def _starts_item(s: str) -> bool:
+    return bool(_ITEM.match(s))

@@ -1,0 +1,89 @@
+"""A built index loaded for querying: documents, chunks, BM25, vectors, code map."""
+from __future__ import annotations
+
+import bisect
+from functools import cached_property
+from pathlib import Path
+
+import numpy as np
+
+from assistant import store
+from assistant.records import Chunk, Document
+from assistant.tokenize import codes_in
+
+
+class Index:
+    def __init__(self, path: Path, docs: list[Document], chunks: list[Chunk], tokens: list[list[str]],
+                 bm25, vectors=None, embedder_spec: str = "none"):
+        self.path = Path(path)
+        self.docs = {d.doc_id: d for d in docs}
+        self.doc_list = docs
+        self.chunks = chunks
+        self.tokens = tokens
+        self.bm25 = bm25
+        self.vectors = vectors
+        self.embedder_spec = embedder_spec
+        self.doc_index = {d.doc_id: i for i, d in enumerate(docs)}
+        self.chunk_doc = np.array([self.doc_index[c.doc_id] for c in chunks], dtype=np.int32)
+        self.code_map: dict[str, list[int]] = {}
+        for i, c in enumerate(chunks):
+            for code in set(codes_in(c.text)):
+                self.code_map.setdefault(code, []).append(i)
+
+    @classmethod
+    def load(cls, path: Path) -> Index:
+        import bm25s
+
+        gen = store.live_generation(Path(path))
+        manifest = store.load_manifest(gen)
+        vectors = None
+        if (gen / "vectors").exists():
+            from assistant.vectors import VectorIndex
+
+            vectors = VectorIndex.load(gen / "vectors")
+        return cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
+                   bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
+                   manifest.get("embedder", "none"))
+
+    @cached_property
+    def embedder(self):
+        from assistant.embed import get_embedder
+
+        return get_embedder(self.embedder_spec) if self.vectors is not None else None
+
+    @cached_property
+    def metas(self):
+        return [d.meta for d in self.doc_list]
+
+    @cached_property
+    def departments(self):
+        from assistant.departments import DepartmentIndex
+
+        return DepartmentIndex(self.metas)
+
+    def bm25_scores(self, tokens: list[str]) -> np.ndarray:
+        if not tokens:
+            return np.zeros(len(self.chunks), dtype=np.float32)
+        return self.bm25.get_scores(tokens)
+
+    def dense_scores(self, question: str, allowed: np.ndarray | None, k: int = 50) -> dict[int, float]:
+        """Cosine of the question with the best k chunks (among allowed chunk ids)."""
+        if self.embedder is None or self.vectors is None:
+            return {}
+        q = self.embedder.encode([question])
+        scores, ids = self.vectors.search(q, k, allowed_ids=allowed)
+        return {int(i): float(s) for s, i in zip(scores[0], ids[0]) if i >= 0}
+
+    def line_of(self, doc: Document, offset: int) -> int:
+        starts = self._line_starts(doc.doc_id)
+        return bisect.bisect_right(starts, offset)
+
+    def page_of(self, doc: Document, offset: int) -> int:
+        return doc.text.count("\f", 0, offset) + 1
+
+    def _line_starts(self, doc_id: str) -> list[int]:
+        cache = self.__dict__.setdefault("_starts", {})
+        if doc_id not in cache:
+            text = self.docs[doc_id].text
+            cache[doc_id] = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+        return cache[doc_id]

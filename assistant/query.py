@@ -1,0 +1,58 @@
+"""What a question asks: which documents (department, year), which item, what kind of answer."""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from assistant.tokenize import SYNONYMS, codes_in, concepts, query_tokens
+
+_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?:\s*年)?(?!\d)")
+_KIND_CUES = [
+    ("compare", re.compile(r"谁|哪年|哪个|哪一|哪家|相比.*(多|少|高|低)|(和|与|跟).{1,20}(比|相比)")),
+    ("reason", re.compile(r"为什么|为何|原因|怎么会|何故")),
+    ("change", re.compile(r"比(上年|去年|上一年|20\d\d年?)|增加了|减少了|少了|多了|涨了|降了|增长|下降|变化|增减|差了")),
+    ("count", re.compile(r"几(个|辆|名|人|批|次|家|项)|多少(个|辆|名|人|批|次|家|项)|几辆|有多少辆|人次|批次")),
+    ("text", re.compile(r"怎么收|是哪|哪几年|什么时候|实施周期|标准|是什么")),
+]
+# Words that name the question's target item rather than its department or year.
+_NOISE = re.compile(r"(20[0-4]\d)\s*年?度?|是多少|多少钱|多少|有多少|一共|总共|请问|吗|呢|？|\?")
+
+
+@dataclass
+class Query:
+    text: str
+    years: list[int] = field(default_factory=list)
+    kind: str = "amount"  # amount | change | reason | count | code | text | compare
+    codes: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)
+    expanded: list[str] = field(default_factory=list)  # document terms the question maps to
+    concepts: list[tuple[str, list[str]]] = field(default_factory=list)  # word, ways to say it
+
+
+def parse(question: str) -> Query:
+    q = Query(text=question.strip())
+    q.years = sorted({int(y) for y in _YEAR.findall(question)})
+    q.codes = codes_in(question)
+    q.kind = _kind(question, q)
+    q.tokens = query_tokens(question)
+    q.expanded = [t for word, terms in SYNONYMS.items() if word in question for t in terms]
+    q.concepts = concepts(question)
+    return q
+
+
+def _kind(question: str, q: Query) -> str:
+    for kind, pat in _KIND_CUES:
+        if pat.search(question):
+            if kind == "compare" and not (len(q.years) > 1 or re.search(r"和|与|跟", question)):
+                continue
+            if kind == "text" and q.codes:
+                return "code"
+            return kind
+    if q.codes:
+        return "code"
+    return "amount"
+
+
+def wants_final(question: str) -> bool:
+    """Does the question ask about actual spending (决算) rather than the plan?"""
+    return bool(re.search(r"决算|实际|花了|支出了|用了", question))

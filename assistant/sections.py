@@ -1,0 +1,162 @@
+"""Headings, the section tree, and chunks that carry their heading path.
+
+Disclosures number their parts in a fixed hierarchy: 第一部分 > 一、 > （一） > 1、/1. ;
+table titles ("2025年部门“三公”经费和机关运行经费预算表", "…绩效目标表") sit below
+whatever heading precedes them. A chunk never spans two sections and never cuts a
+sentence, so no boundary can fall inside a number or a code.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.clean import Para, paragraphs
+from assistant.records import Chunk
+
+CN_NUM = "一二三四五六七八九十百零〇"
+# (rank, pattern); lower rank = higher level.
+_HEADINGS = [
+    (1, re.compile(rf"^第[{CN_NUM}\d]+部分")),
+    (2, re.compile(rf"^[{CN_NUM}]+[、．.]")),
+    (3, re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
+    (4, re.compile(r"^\d{1,2}[、．.](?!\d)|^[（(]\d{1,2}[）)]")),
+]
+_TABLE_TITLE = re.compile(r"(表|附表\d*)([（(]单位[:：][^）)]*[）)])?$")
+_MAX_HEADING = 40
+TABLE_RANK = 5
+PROSE_CHARS = 300  # target length of a prose chunk
+TABLE_CHARS = 400
+
+
+def heading_rank(s: str) -> int | None:
+    """The rank of a heading line, or None when the line is body text."""
+    s = s.strip()
+    if not s or len(s) > _MAX_HEADING or s[-1] in "。；，;,：:":
+        return None
+    for rank, pat in _HEADINGS:
+        if pat.match(s):
+            # "1、收入说明：2020年收入预算共计1284.11万元" is a numbered sentence, not a heading.
+            if re.search(r"\d+(\.\d+)?\s*(万元|元|%)|\d\.\d|\d,\d{3}", s):
+                return None
+            return rank
+    if _TABLE_TITLE.search(s) and not re.search(r"\d{3,}\.\d", s):
+        return TABLE_RANK
+    return None
+
+
+def is_heading(s: str) -> bool:
+    return heading_rank(s) is not None
+
+
+def section_paras(text: str) -> list[tuple[list[str], Para]]:
+    """Each body paragraph with the heading path above it."""
+    stack: list[tuple[int, str]] = []
+    out: list[tuple[list[str], Para]] = []
+    for p in paragraphs(text, is_heading):
+        if p.kind == "heading":
+            rank = heading_rank(p.text) or TABLE_RANK
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            stack.append((rank, p.text))
+            continue
+        out.append(([h for _, h in stack], p))
+    return out
+
+
+def _sentence_ends(text: str) -> list[int]:
+    """Offsets just after each sentence end; never inside a number (。 and ； only)."""
+    return [m.end() for m in re.finditer(r"[。；！？!?;]+[”」』）)]?", text)]
+
+
+def _split_long(p: Para, limit: int) -> list[tuple[int, int]]:
+    """Cut a long paragraph at sentence ends into pieces of about ``limit`` chars."""
+    if len(p.text) <= limit:
+        return [(0, len(p.text))]
+    pieces, start = [], 0
+    ends = _sentence_ends(p.text) + [len(p.text)]
+    last = 0
+    for e in ends:
+        if e - start > limit and last > start:
+            pieces.append((start, last))
+            start = last
+        last = e
+    if start < len(p.text):
+        pieces.append((start, len(p.text)))
+    return pieces
+
+
+def _piece(p: Para, a: int, b: int) -> tuple[str, list[tuple[int, int, int]]]:
+    """Text and segments of p.text[a:b], re-based to 0."""
+    segs = []
+    for pos, raw, n in p.segments:
+        lo, hi = max(pos, a), min(pos + n, b)
+        if lo < hi:
+            segs.append((lo - a, raw + lo - pos, hi - lo))
+    return p.text[a:b], segs
+
+
+def _table_header(p: Para) -> str:
+    """Leading rows of a table that hold no figures: its column headers."""
+    head = []
+    for row in p.text.split("\n")[:6]:
+        if re.search(r"\d+\.\d+|\d{4,}", row):
+            break
+        head.append(row)
+    return " ".join(head)
+
+
+def chunk_document(doc_id: str, text: str) -> list[Chunk]:
+    """Chunks of one document: prose merged up to PROSE_CHARS within a section,
+    tables in row groups that repeat the section path and column headers as context."""
+    chunks: list[Chunk] = []
+    open_chunk: Chunk | None = None
+    for path, p in section_paras(text):
+        limit = TABLE_CHARS if p.kind == "table" else PROSE_CHARS
+        header = _table_header(p) if p.kind == "table" else ""
+        for a, b in (_split_rows(p, limit) if p.kind == "table" else _split_long(p, limit)):
+            piece, segs = _piece(p, a, b)
+            if not piece.strip():
+                continue
+            line_start, line_end = _line_range(text, segs, p)
+            if (open_chunk is not None and open_chunk.section == path
+                    and len(open_chunk.text) + len(piece) <= limit):
+                # Same section and still short: one chunk, tables and their notes together.
+                base = len(open_chunk.text) + 1
+                if p.kind == "table":
+                    open_chunk.kind = "table"
+                open_chunk.text += "\n" + piece
+                open_chunk.segments += [(pos + base, raw, n) for pos, raw, n in segs]
+                open_chunk.line_end = max(open_chunk.line_end, line_end)
+                continue
+            ctx = " / ".join(path) + (" | " + header if header and not piece.startswith(header) else "")
+            open_chunk = Chunk(doc_id=doc_id, section=list(path), line_start=line_start, line_end=line_end,
+                               text=piece, kind=p.kind, page=_page_of(text, segs), context=ctx,
+                               segments=segs)
+            chunks.append(open_chunk)
+    return chunks
+
+
+def _split_rows(p: Para, limit: int) -> list[tuple[int, int]]:
+    """Row groups of a table paragraph, cut only between rows."""
+    pieces, start, pos = [], 0, 0
+    for row in p.text.split("\n"):
+        end = pos + len(row)
+        if end - start > limit and pos > start:
+            pieces.append((start, pos - 1))
+            start = pos
+        pos = end + 1
+    pieces.append((start, len(p.text)))
+    return pieces
+
+
+def _line_range(text: str, segs: list[tuple[int, int, int]], p: Para) -> tuple[int, int]:
+    if not segs:
+        return p.line_start, p.line_end
+    first = segs[0][1]
+    last = segs[-1][1] + segs[-1][2] - 1
+    return text.count("\n", 0, first) + 1, text.count("\n", 0, last) + 1
+
+
+def _page_of(text: str, segs: list[tuple[int, int, int]]) -> int:
+    if not segs:
+        return 1
+    return text.count("\f", 0, segs[0][1]) + 1
