@@ -16,7 +16,7 @@ from assistant.index import Index
 from assistant.query import Query, parse
 from assistant.records import Answer, Chunk, Citation, Hit
 from assistant.retrieve import Scope, retrieve, scope
-from assistant.tokenize import tokenize
+from assistant.tokenize import BUDGET_TERMS, tokenize
 
 MIN_COVERAGE = 0.45  # share of the question's item weight a sentence must hold
 MAX_QUOTE = 300
@@ -60,7 +60,7 @@ def answer(index: Index, question: str) -> Answer:
 
 
 def _single(index: Index, q: Query, sc: Scope) -> Answer:
-    hits = retrieve(index, q, sc.doc_ids)
+    hits = retrieve(index, q, sc.doc_ids, k=20, mention=sc.mention)
     best = best_sentences(index, q, hits)
     if not best or best[0].coverage < MIN_COVERAGE:
         return _not_found(index, q.text, hits, "文件中没有足够相关的段落")
@@ -106,24 +106,79 @@ def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5) -> l
     out: list[Sentence] = []
     for hit in hits:
         chunk = hit.chunk
+        doc_bonus = _doc_bonus(index, q, chunk)
+        prev: Sentence | None = None
         for s in split_sentences(hit.chunk_id, chunk):
-            flat = re.sub(r"\s+", "", s.text).replace("“", "").replace("”", "")
-            s.coverage = sum(w * _says(flat, word, alts) for word, alts, w in weights) / total
-            if q.codes and _has_code(q, s.text):
-                s.coverage = 1.0  # an exact code names the row, whatever else was asked
-            s.score = s.coverage + 0.25 * hit.score / top_score + _kind_bonus(q, s.text, chunk)
+            own = _coverage(q, weights, total, s.text)
+            if prev is not None and len(prev.text) <= 60:
+                # "（三）公务用车购置和运行维护费。2026 年预算数 1157.69 万元": the item is named
+                # in the sentence before the figure; quote both when that is what answers.
+                both = 0.9 * _coverage(q, weights, total, prev.text + s.text)
+                if both > own:
+                    s = Sentence(s.chunk_id, prev.start, s.end, chunk.text[prev.start:s.end].strip())
+                    own = both
+            s.coverage = own
+            s.score = (own + 0.25 * hit.score / top_score + _kind_bonus(q, s.text, chunk)
+                       + _proximity(weights, s.text, q) + doc_bonus)
             out.append(s)
+            prev = s
     out.sort(key=lambda s: -s.score)
     return out[:limit]
 
 
+def _flat(text: str) -> str:
+    return re.sub(r"\s+", "", text).replace("“", "").replace("”", "")
+
+
+def _coverage(q: Query, weights, total: float, text: str) -> float:
+    if q.codes and _has_code(q, text):
+        return 1.0  # an exact code names the row, whatever else was asked
+    flat = _flat(text)
+    return sum(w * _says(flat, word, alts) for word, alts, w in weights) / total
+
+
 def _says(flat: str, word: str, alts: list[str]) -> float:
-    """1 when the sentence says the word (or a synonym), 0.5 for a part of it, else 0."""
-    if any(a in flat for a in alts):
+    """How well the sentence says a question word: 1 for the document's own term,
+    0.85 for the everyday word itself (招待费 inside 业务招待费), 0.5 for a part."""
+    if any(a in flat for a in alts[1:]):
         return 1.0
+    if word in flat:
+        return 1.0 if len(alts) == 1 or word in BUDGET_TERMS else 0.85
     if len(word) >= 3 and any(len(p) >= 2 and p in flat for p in _parts(word)):
         return 0.5
     return 0.0
+
+
+def _proximity(weights, text: str, q: Query) -> float:
+    """Bonus when a figure follows the item closely ("公务接待费预算支出 116.5 万元")."""
+    if q.kind not in ("amount", "count", "change", "compare"):
+        return 0.0
+    flat = _flat(text)
+    best = None
+    for word, alts, w in sorted(weights, key=lambda x: -x[2]):
+        for a in alts:
+            i = flat.find(a)
+            if i >= 0:
+                best = i + len(a)
+                break
+        if best is not None:
+            break
+    if best is None:
+        return 0.0
+    pattern = _COUNT if q.kind == "count" else _AMOUNT
+    m = pattern.search(flat, best)
+    if not m:
+        return -0.05
+    gap = m.start() - best
+    return 0.15 if gap <= 12 else (0.07 if gap <= 30 else 0.0)
+
+
+def _doc_bonus(index: Index, q: Query, chunk: Chunk) -> float:
+    """A 部门预算 answers for the department unless the question asks for the 单位预算."""
+    kind = index.docs[chunk.doc_id].meta.kind
+    if q.doc_kind:
+        return 0.1 if kind == q.doc_kind else 0.0
+    return 0.05 if kind in ("部门预算", "部门决算") else 0.0
 
 
 @lru_cache(maxsize=4096)
@@ -145,8 +200,13 @@ def _concept_weights(index: Index, q: Query) -> list[tuple[str, list[str], float
     mention = match.mention if match.mention else ""
     out = []
     for word, alts in q.concepts:
-        w = max((idf.get(t, top) for a in alts for t in tokenize(a)), default=top)
+        # The weight of the word as the corpus knows it; unknown words (typos, filler)
+        # weigh as the rarest known word only when nothing in their alternatives is known.
+        known = [idf[t] for a in alts for t in tokenize(a) if t in idf]
+        w = max(known) if known else top
         w = min(w, 6.0)
+        if len(word) == 1 and not word.isdigit():
+            w *= 0.3  # single characters are mostly function words (有, 多, 里)
         if mention and word in mention:
             w *= 0.1
         out.append((word, alts, w))
@@ -254,14 +314,21 @@ def cite(index: Index, s: Sentence) -> Citation:
                     quote=quote, page=index.page_of(doc, ra))
 
 
+def safe_end(text: str, a: int, b: int) -> int:
+    """Move a cut point back so that it never falls inside a number ("2,|744.84")."""
+    while a < b < len(text) and re.match(r"[\d.,%％]", text[b]) and re.match(r"[\d.,]", text[b - 1]):
+        b -= 1
+    return b
+
+
 def _window(text: str, a: int, b: int) -> tuple[int, int]:
     """Shrink a long sentence to about MAX_QUOTE chars, cutting at commas."""
     cut = a
-    for m in re.finditer(r"[，,]", text[a:b]):
+    for m in re.finditer(r"[，；]", text[a:b]):
         if m.end() > MAX_QUOTE:
             break
         cut = a + m.end()
-    return a, (cut if cut > a else a + MAX_QUOTE)
+    return a, (cut if cut > a else safe_end(text, a, a + MAX_QUOTE))
 
 
 def passages(index: Index, hits: list[Hit], n: int = 3) -> list[Citation]:
@@ -289,7 +356,7 @@ def _compare(index: Index, q: Query, sc: Scope) -> Answer | None:
     results = []
     sub_q = Query(**{**q.__dict__, "kind": "amount"})
     for label, doc_ids in groups:
-        hits = retrieve(index, sub_q, doc_ids)
+        hits = retrieve(index, sub_q, doc_ids, mention=sc.mention)
         best = best_sentences(index, sub_q, hits)
         if not best or best[0].coverage < MIN_COVERAGE:
             continue

@@ -33,6 +33,17 @@ class BuildReport:
     index_path: str = ""
 
 
+def pipeline_version() -> str:
+    """A hash of the code that turns text into chunks and tokens: when it changes, stored
+    chunks are stale and are rebuilt from the stored text (files are not read again)."""
+    from assistant import clean, metadata, sections, tokenize as tok
+
+    h = hashlib.sha1()
+    for module in (clean, sections, tok, metadata):
+        h.update(Path(module.__file__).read_bytes())
+    return h.hexdigest()[:12]
+
+
 def scan(dirs: list[Path]) -> list[tuple[str, Path]]:
     """(doc_id, path) of every file under dirs; doc_id is relative to its folder.
 
@@ -78,7 +89,10 @@ def build(dirs: list[Path], index_dir: Path, embedder_spec: str = "use",
     index_dir = Path(index_dir)
     files = scan(dirs)
     result = BuildReport(index_path=str(index_dir))
-    prev_docs, prev_chunks, prev_tokens = _previous(index_dir)
+    version = pipeline_version()
+    prev_docs, prev_chunks, prev_tokens, prev_version = _previous(index_dir)
+    if prev_version != version:
+        prev_chunks, prev_tokens = {}, {}  # same texts, new chunking: re-chunk, don't re-read
 
     docs: list[Document] = []
     chunks: list[Chunk] = []
@@ -129,37 +143,45 @@ def _error(result: BuildReport, on_error, message: str) -> None:
 
 
 def _previous(index_dir: Path):
-    """Documents, chunks and tokens of the live index, by doc_id (empty when none)."""
+    """Documents, chunks, tokens (by doc_id) and pipeline version of the live index."""
     try:
         gen = store.live_generation(index_dir)
+        version = store.load_manifest(gen).get("pipeline", "")
         docs = {d.doc_id: d for d in store.load_docs(gen)}
         by_doc: dict[str, list[Chunk]] = {}
         tok_by_doc: dict[str, list[list[str]]] = {}
         for c, t in zip(store.load_chunks(gen), store.load_tokens(gen)):
             by_doc.setdefault(c.doc_id, []).append(c)
             tok_by_doc.setdefault(c.doc_id, []).append(t)
-        return docs, by_doc, tok_by_doc
+        return docs, by_doc, tok_by_doc, version
     except (store.IndexMissing, OSError, ValueError, KeyError, TypeError):
-        return {}, {}, {}
+        return {}, {}, {}, ""
 
 
 def _document(doc_id, path: Path, prev_docs, prev_chunks, prev_tokens, max_bytes):
     st = path.stat()
     old = prev_docs.get(doc_id)
-    if old is not None and old.size == st.st_size and old.mtime == st.st_mtime:
-        return old, prev_chunks.get(doc_id, []), prev_tokens.get(doc_id, []), True
-    sha = _sha256(path)
-    if old is not None and old.sha256 == sha:
+    unchanged = old is not None and old.size == st.st_size and old.mtime == st.st_mtime
+    if not unchanged and old is not None:
+        sha = _sha256(path)
+        unchanged = old.sha256 == sha
         old.mtime = st.st_mtime
-        return old, prev_chunks.get(doc_id, []), prev_tokens.get(doc_id, []), True
+    if unchanged:
+        if doc_id in prev_chunks:
+            return old, prev_chunks[doc_id], prev_tokens[doc_id], True
+        old.meta = extract_meta(old.text)
+        return (old, *_chunks(old, path), True)
     source = read_file(path, max_bytes=max_bytes)
     doc = Document(doc_id=doc_id, source=doc_id, meta=extract_meta(source.text), text=source.text,
-                   sha256=sha, size=st.st_size, mtime=st.st_mtime, format=source.format)
-    doc_chunks = chunk_document(doc_id, source.text)
+                   sha256=_sha256(path), size=st.st_size, mtime=st.st_mtime, format=source.format)
+    return (doc, *_chunks(doc, path), False)
+
+
+def _chunks(doc: Document, path: Path) -> tuple[list[Chunk], list[list[str]]]:
+    doc_chunks = chunk_document(doc.doc_id, doc.text)
     if not doc_chunks:
         raise IngestError(f"{path}: no text to index after cleaning")
-    doc_tokens = [tokenize(_search_text(c, doc)) for c in doc_chunks]
-    return doc, doc_chunks, doc_tokens, False
+    return doc_chunks, [tokenize(_search_text(c, doc)) for c in doc_chunks]
 
 
 def _search_text(chunk: Chunk, doc: Document) -> str:
@@ -184,7 +206,8 @@ def _write(gen: Path, index_dir: Path, docs, chunks, tokens, embedder_spec: str,
     retriever.index(tokens, show_progress=False)
     retriever.save(str(gen / "bm25"), show_progress=False)
     embedded = _write_vectors(gen, index_dir, chunks, embedder_spec, report)
-    store.save_docs(gen, docs, {"embedder": embedder_spec, "chunks": len(chunks)})
+    store.save_docs(gen, docs, {"embedder": embedder_spec, "chunks": len(chunks),
+                                "pipeline": pipeline_version()})
     return embedded
 
 

@@ -93,7 +93,9 @@ def mark_noise(lines: list[Line]) -> None:
             ln.kind = "blank"
             continue
         pages.setdefault(ln.page, []).append(ln)
-        if _DASHED_PAGE_NO.match(s) or _TOC_LEADER.search(s) or _BREADCRUMB.search(s):
+        # Only short lines are furniture: a web page collapsed into one line holds the
+        # breadcrumb and the whole document (Pingtan).
+        if len(s) <= 100 and (_DASHED_PAGE_NO.match(s) or _TOC_LEADER.search(s) or _BREADCRUMB.search(s)):
             ln.kind = "noise"
     edge = [ln for page in pages.values() for ln in page[:2] + page[-2:]]
     for ln in edge:
@@ -123,7 +125,10 @@ def is_table_line(raw: str) -> bool:
     numbers = sum(1 for c in cells if _NUMBER_CELL.match(c))
     # A wrapped sentence with figures ("24,169.74 万元，与上年相比…增加 2214.39") has
     # clause punctuation inside a long cell; a table row does not.
-    if any(len(c) > 6 and re.search(r"[，。；]", c) for c in cells):
+    if any(re.search(r"[，。；]", c) for c in cells):
+        return False
+    # "142.80 万元" is prose with a spaced-out figure; table cells carry no units.
+    if any(_NUMBER_CELL.match(a) and re.match(r"(万元|元|%|％|万)", b) for a, b in zip(cells, cells[1:])):
         return False
     return numbers >= 2 and numbers >= len(cells) / 3
 

@@ -27,6 +27,7 @@ class Query:
     tokens: list[str] = field(default_factory=list)
     expanded: list[str] = field(default_factory=list)  # document terms the question maps to
     concepts: list[tuple[str, list[str]]] = field(default_factory=list)  # word, ways to say it
+    doc_kind: str = ""  # 单位预算 / 部门预算 / 部门决算 when the question names one
 
 
 def parse(question: str) -> Query:
@@ -35,8 +36,11 @@ def parse(question: str) -> Query:
     q.codes = codes_in(question)
     q.kind = _kind(question, q)
     q.tokens = query_tokens(question)
-    q.expanded = [t for word, terms in SYNONYMS.items() if word in question for t in terms]
-    q.concepts = concepts(question)
+    bare = re.sub(r"多少|是否", " ", question)
+    q.expanded = [t for word, terms in SYNONYMS.items() if word in bare for t in terms]
+    q.doc_kind = _doc_kind(question)
+    # The document kind picks documents; it is not what the answer sentence must say.
+    q.concepts = [(w, alts) for w, alts in concepts(question) if w not in _KIND_WORDS]
     return q
 
 
@@ -51,6 +55,19 @@ def _kind(question: str, q: Query) -> str:
     if q.codes:
         return "code"
     return "amount"
+
+
+_KIND_WORDS = {"单位预算", "部门预算", "部门决算", "决算", "预算公开"}
+
+
+def _doc_kind(question: str) -> str:
+    if "单位预算" in question:
+        return "单位预算"
+    if "决算" in question:
+        return "部门决算"
+    if "部门预算" in question:
+        return "部门预算"
+    return ""
 
 
 def wants_final(question: str) -> bool:

@@ -14,6 +14,7 @@ import numpy as np
 from assistant.index import Index
 from assistant.query import Query
 from assistant.records import Hit
+from assistant.tokenize import tokenize
 
 RRF_K = 20
 W_BM25, W_DENSE, W_CODE = 1.0, 0.5, 2.0
@@ -26,6 +27,7 @@ class Scope:
     doc_ids: list[int]
     named_department: bool = False
     reason: str = ""
+    mention: str = ""  # the words that named the department
 
 
 def scope(index: Index, q: Query, department: str = "", year: int | None = None) -> Scope:
@@ -48,14 +50,22 @@ def scope(index: Index, q: Query, department: str = "", year: int | None = None)
             who = f"“{match.mention}”" if named else "语料中"
             return Scope([], named, f"{who}没有{'、'.join(map(str, years))}年的文件")
         allowed = by_year
-    return Scope(sorted(allowed), named)
+    return Scope(sorted(allowed), named, mention=match.mention if named else "")
 
 
 def chunk_mask(index: Index, doc_ids: list[int]) -> np.ndarray:
     return np.isin(index.chunk_doc, np.asarray(doc_ids, dtype=np.int32))
 
 
-def retrieve(index: Index, q: Query, doc_ids: list[int], k: int = 12) -> list[Hit]:
+def search_tokens(q: Query, mention: str = "") -> list[str]:
+    """Question tokens minus those naming the department and year: inside the scope
+    every chunk is about them, and BM25 would rank chunks that repeat the name highest."""
+    drop = set(tokenize(mention)) if mention else set()
+    drop |= {str(y) for y in q.years}
+    return [t for t in q.tokens if t not in drop]
+
+
+def retrieve(index: Index, q: Query, doc_ids: list[int], k: int = 12, mention: str = "") -> list[Hit]:
     """The k best chunks of the allowed documents, best first."""
     mask = chunk_mask(index, doc_ids)
     allowed = np.flatnonzero(mask)
@@ -63,7 +73,8 @@ def retrieve(index: Index, q: Query, doc_ids: list[int], k: int = 12) -> list[Hi
         return []
     fused: dict[int, float] = {}
     via: dict[int, str] = {}
-    bm25 = index.bm25_scores(q.tokens)
+    tokens = search_tokens(q, mention)
+    bm25 = index.bm25_scores(tokens)
     sub = bm25[allowed]
     order = allowed[np.argsort(-sub, kind="stable")[: 60]]
     for rank, i in enumerate(order):
@@ -82,7 +93,7 @@ def retrieve(index: Index, q: Query, doc_ids: list[int], k: int = 12) -> list[Hi
                 via[i] = "code"
     best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
     return [Hit(chunk_id=i, score=s, chunk=index.chunks[i], via=via[i],
-                matched=matched_terms(index.tokens[i], q.tokens)) for i, s in best]
+                matched=matched_terms(index.tokens[i], tokens)) for i, s in best]
 
 
 def matched_terms(chunk_tokens: list[str], q_tokens: list[str]) -> list[str]:

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer import cite, split_sentences
+from assistant.answer import cite, safe_end, split_sentences
 from assistant.index import Index
 from assistant.query import parse
 from assistant.records import Citation
@@ -29,7 +29,7 @@ def search(index: Index, query: str, department: str = "", year: int | None = No
     sc = scope(index, q, department=department, year=year)
     if not sc.doc_ids:
         return []
-    hits = retrieve(index, q, sc.doc_ids, k=k)
+    hits = retrieve(index, q, sc.doc_ids, k=k, mention=sc.mention)
     hits.sort(key=lambda h: (h.via != "code", -h.score))
     out = []
     for rank, hit in enumerate(hits, 1):
@@ -38,7 +38,7 @@ def search(index: Index, query: str, department: str = "", year: int | None = No
             continue
         # The passage: the whole chunk, cut to the quote limit, as a verbatim slice.
         whole = sentences[0]
-        whole.end = min(len(hit.chunk.text), whole.start + 300)
+        whole.end = safe_end(hit.chunk.text, whole.start, min(len(hit.chunk.text), whole.start + 300))
         c = cite(index, whole)
         doc = index.docs[hit.chunk.doc_id]
         out.append(Result(rank, round(hit.score, 4), hit.via, doc.meta.department, doc.meta.year,

@@ -31,7 +31,10 @@ SYNONYMS: dict[str, list[str]] = {
     "出国费": ["因公出国（境）费"],
     "出国费用": ["因公出国（境）费"],
     "公车": ["公务用车"],
-    "公车经费": ["公务用车购置及运行费"],
+    "公车经费": ["公务用车购置及运行费", "公务用车购置和运行维护费", "公务用车购置及运行维护费",
+                 "公务用车购置费", "公务用车运行维护费"],
+    "辆车": ["车辆", "辆"],
+    "车": ["车辆", "用车", "辆"],
     "车辆": ["公务用车", "车辆"],
     "运维费": ["运行维护费"],
     "总预算": ["收支预算总计", "预算总计", "收入预算"],
@@ -52,8 +55,7 @@ SYNONYMS: dict[str, list[str]] = {
     "降了": ["减少", "下降"],
     "为什么": ["原因"],
     "为何": ["原因"],
-    "收入预算": ["收入预算", "收入"],
-    "部门预算收入": ["收入预算", "收入"],
+    "部门预算收入": ["收入预算"],
     "机关运行经费": ["机关运行经费", "运行经费"],
     "运行经费": ["运行经费"],
 }
@@ -62,7 +64,7 @@ STOPWORDS = set(
     "的 了 是 在 和 与 及 或 有 为 对 等 中 其中 年 年度 多少 是多少 什么 哪些 哪个 怎么 如何 吗 呢 啊 "
     "请问 一下 一共 共 总共 我 你 他 这 那 个 们 将 把 被 从 到 由 以 于 之 也 都 又 就 还 要 "
     "几 几个 几辆 几名 几项 几家 多少个 多少辆 多少名 多少人 多少钱 哪年 哪个 谁 为什么 为何 是否 有没有 "
-    "情况 一下 呀 么 "
+    "情况 一下 呀 么 花 钱 里 那个 这个 大概 大约 具体 的话 该 各 啥 咋 "
     "比 上年 本年 ？ ? ！ ! ， , 。 ： : ； ; 、 （ ） ( ) “ ” \" ' 《 》 【 】 — - / % ·".split()
 )
 
@@ -123,7 +125,8 @@ def _words(jb, text: str) -> list[str]:
 
 def expand_query(question: str) -> str:
     """The question with document terms appended for every everyday word in it."""
-    extra = [t for word, terms in SYNONYMS.items() if word in question for t in terms]
+    bare = re.sub(r"多少|是否", " ", question)  # "多少" is no "少" (减少)
+    extra = [t for word, terms in SYNONYMS.items() if word in bare for t in terms]
     return question + (" " + " ".join(extra) if extra else "")
 
 
@@ -139,10 +142,10 @@ def concepts(text: str) -> list[tuple[str, list[str]]]:
     """
     jb = _jieba()
     out: list[tuple[str, list[str]]] = []
-    rest = re.sub(r"多少|是否", " ", text)
-    for key in sorted(SYNONYMS, key=len, reverse=True):
+    rest = re.sub(r"多少钱|多少|是否|[“”\"]", " ", text)
+    for key in sorted(set(SYNONYMS) | set(BUDGET_TERMS), key=len, reverse=True):
         if key in rest:
-            out.append((key, [key] + SYNONYMS[key]))
+            out.append((key, [key] + SYNONYMS.get(key, [])))
             rest = rest.replace(key, " ")
     pos = 0
     for start, end, tok in protected(rest):
