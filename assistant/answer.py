@@ -61,7 +61,7 @@ def answer(index: Index, question: str) -> Answer:
 
 def _single(index: Index, q: Query, sc: Scope) -> Answer:
     hits = retrieve(index, q, sc.doc_ids, k=20, mention=sc.mention)
-    best = best_sentences(index, q, hits)
+    best = [s for s in best_sentences(index, q, hits, limit=10) if _counted_right(q, s.text)]
     if not best or best[0].coverage < MIN_COVERAGE:
         return _not_found(index, q.text, hits, "文件中没有足够相关的段落")
     top = best[0]
@@ -80,6 +80,13 @@ def _single(index: Index, q: Query, sc: Scope) -> Answer:
             cites.append(cite(index, s))
             break
     return Answer(question=q.text, found=True, answer=text, citations=cites, figure=figure)
+
+
+def _counted_right(q: Query, text: str) -> bool:
+    """For a count question with a unit (多少人, 几辆车): the sentence counts in it."""
+    if q.kind != "count" or not q.units:
+        return True
+    return any(m.group(2) in q.units for m in _COUNT.finditer(text))
 
 
 def _with_following_rows(chunk: Chunk, s: Sentence, limit: int = 160) -> Sentence:

@@ -104,7 +104,9 @@ def mark_noise(lines: list[Line]) -> None:
             ln.kind = "noise"
     # Running headers/footers: the same short line at the edge of many pages.
     if len(pages) >= 4:
-        counts = Counter(_squash(ln.raw) for ln in edge if len(_squash(ln.raw)) <= 40)
+        # A header is a title, not a sentence: lines with clause punctuation never count.
+        counts = Counter(_squash(ln.raw) for ln in edge
+                         if len(_squash(ln.raw)) <= 40 and not re.search(r"[，。；]", ln.raw))
         repeated = {t for t, n in counts.items() if n >= max(3, len(pages) // 3)}
         for ln in edge:
             if _squash(ln.raw) in repeated:
@@ -192,8 +194,10 @@ def paragraphs(text: str, is_heading=None) -> list[Para]:
     """
     lines = split_lines(text)
     mark_noise(lines)
+    width = _typical_width(lines)
     out: list[Para] = []
     cur: Para | None = None
+    last_len = 0
     for ln in lines:
         if ln.kind in ("noise", "blank"):
             # A blank line ends a paragraph in plain text; noise (a page number between
@@ -209,16 +213,25 @@ def paragraphs(text: str, is_heading=None) -> list[Para]:
         heading = not table and is_heading is not None and is_heading(s)
         kind = "heading" if heading else ("table" if table else "prose")
         if heading or cur is None or cur.kind != kind or kind == "heading" or _ends_sentence(cur.text) \
-                or (kind == "prose" and _starts_item(s)):
+                or (kind == "prose" and (_starts_item(s) or last_len < 0.6 * width)):
             cur = Para(kind=kind)
             out.append(cur)
         elif kind == "table":
             cur.append("\n", -1, ln)
             cur.segments.pop()  # the separator maps to nothing
         _add(cur, pairs, ln)
+        last_len = len(pairs)
         if heading:
             cur = None
     return [p for p in out if p.text.strip()]
+
+
+def _typical_width(lines: list[Line]) -> int:
+    """The length of a full line of body text: a shorter line ended its paragraph
+    (a wrapped PDF line runs to the margin; "目 录" or "其中：" does not)."""
+    lengths = sorted(len(ln.raw.strip()) for ln in lines if ln.kind == "text" and len(ln.raw.strip()) >= 8)
+    # Too few lines say nothing about the page width.
+    return lengths[int(len(lengths) * 0.75)] if len(lengths) >= 20 else 0
 
 
 def _table_pairs(ln: Line) -> list[tuple[int, str]]:

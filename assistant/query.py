@@ -28,6 +28,7 @@ class Query:
     expanded: list[str] = field(default_factory=list)  # document terms the question maps to
     concepts: list[tuple[str, list[str]]] = field(default_factory=list)  # word, ways to say it
     doc_kind: str = ""  # 单位预算 / 部门预算 / 部门决算 when the question names one
+    units: tuple[str, ...] = ()  # what a count must be counted in ("多少人" -> 人/名)
 
 
 def parse(question: str) -> Query:
@@ -39,6 +40,7 @@ def parse(question: str) -> Query:
     bare = re.sub(r"多少|是否", " ", question)
     q.expanded = [t for word, terms in SYNONYMS.items() if word in bare for t in terms]
     q.doc_kind = _doc_kind(question)
+    q.units = _count_units(question)
     # The document kind picks documents; it is not what the answer sentence must say.
     q.concepts = [(w, alts) for w, alts in concepts(question) if w not in _KIND_WORDS]
     return q
@@ -55,6 +57,21 @@ def _kind(question: str, q: Query) -> str:
     if q.codes:
         return "code"
     return "amount"
+
+
+# A count in the wrong unit is no answer: "多少人" is not answered by "32个单位".
+_COUNT_UNITS = [
+    (re.compile(r"(多少|几)(个)?(人|名)|人数"), ("人", "名", "人次")),
+    (re.compile(r"(多少|几)辆|车"), ("辆", "台")),
+    (re.compile(r"批次|多少批|几批"), ("批", "批次")),
+]
+
+
+def _count_units(question: str) -> tuple[str, ...]:
+    for pat, units in _COUNT_UNITS:
+        if pat.search(question):
+            return units
+    return ()
 
 
 _KIND_WORDS = {"单位预算", "部门预算", "部门决算", "决算", "预算公开"}

@@ -53,7 +53,8 @@ def live_generation(index_dir: Path) -> Path:
 
 def new_generation(index_dir: Path) -> Path:
     index_dir.mkdir(parents=True, exist_ok=True)
-    gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{os.getpid()}"
+    # Nanoseconds: two builds in one second (tests, a quick re-run) must not collide.
+    gen = index_dir / f"gen-{time.strftime('%Y%m%d-%H%M%S')}-{time.time_ns() % 10**9:09d}-{os.getpid()}"
     gen.mkdir()
     return gen
 

@@ -1,0 +1,72 @@
+"""Answers on the demo corpus: the figure, a verbatim quote, the right section, or 未找到."""
+from __future__ import annotations
+
+import re
+
+from assistant.answer import answer, to_wan
+from assistant.search import mark, search
+from conftest import DEMO
+
+TEXT = DEMO.read_text(encoding="utf-8")
+
+
+def _squash(s: str) -> str:
+    return re.sub(r"\s+", "", s)
+
+
+def _verbatim(a) -> bool:
+    return all(_squash(c.quote) in _squash(TEXT) for c in a.citations)
+
+
+def test_amount_with_quote_section_and_lines(demo_index):
+    a = answer(demo_index, "魏县政府办2020年公务接待费预算是多少？")
+    assert a.found and a.figure == "50万元"
+    c = a.citations[0]
+    assert "公务接待费50万元" in _squash(c.quote)
+    assert c.section.startswith("四、财政拨款“三公”经费")
+    lines = TEXT.split("\n")[c.line_start - 1:c.line_end]
+    assert _squash(c.quote) in _squash("\n".join(lines))
+    assert _verbatim(a)
+
+
+def test_everyday_words(demo_index):
+    a = answer(demo_index, "魏县政府办招待费多少钱")
+    assert a.found and a.figure == "50万元"
+
+
+def test_total_budget(demo_index):
+    a = answer(demo_index, "魏县政府办2020年收入预算共计多少")
+    assert a.found and "1284.11" in a.figure
+
+
+def test_project_code_answers_with_the_project(demo_index):
+    a = answer(demo_index, "434-1601-JXN-0UT4 预算多少")
+    assert a.found
+    assert "434-1601-JXN-0UT4" in a.citations[0].quote
+    assert "电子政务网络到村光纤租用费" in a.citations[0].quote
+    assert _verbatim(a)
+
+
+def test_unknown_department_and_year_are_not_found(demo_index):
+    for q in ("广州市审计局2026年公务接待费预算是多少", "魏县政府办2018年公务接待费预算是多少", "你好"):
+        a = answer(demo_index, q)
+        assert not a.found and "未找到" in a.answer, q
+        assert _verbatim(a)
+
+
+def test_reason_question_quotes_the_reason(demo_index):
+    a = answer(demo_index, "魏县政府办2020年财政拨款预算为什么比2019年增加")
+    assert a.found and "人员经费增加" in _squash(a.answer)
+
+
+def test_search_marks_terms_and_puts_code_hits_first(demo_index):
+    results = search(demo_index, "434-1601-JXN-0UT4")
+    assert results and results[0].via == "code"
+    assert "【434-1601-JXN-0UT4】" in results[0].marked
+    assert mark("公务接待费50万元", ["公务接待费"]) == "【公务接待费】50万元"
+
+
+def test_to_wan_units():
+    assert to_wan("116.5万元") == 116.5
+    assert to_wan("1,000元") == 0.1
+    assert to_wan("5辆") is None

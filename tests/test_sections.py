@@ -1,0 +1,46 @@
+"""Headings form a tree; chunks carry their path and never cut a number or a code."""
+from __future__ import annotations
+
+import re
+
+from assistant.sections import chunk_document, heading_rank
+from conftest import DEMO, shared_text
+
+
+def test_heading_ranks():
+    assert heading_rank("第三部分 2019年度部门预算情况说明") == 1
+    assert heading_rank("四、财政拨款“三公”经费预算情况") == 2
+    assert heading_rank("（四）预算项目绩效目标") == 3
+    assert heading_rank("2025年部门“三公”经费和机关运行经费预算表") == 5
+    assert heading_rank("1、收入说明：2020年收入预算共计1284.11万元，全部为财政拨款收入。") is None
+    assert heading_rank("三、国防支出3,990.40") is None
+
+
+def test_demo_chunks_have_paths_and_lines():
+    text = DEMO.read_text(encoding="utf-8")
+    chunks = chunk_document("demo", text)
+    lines = text.split("\n")
+    sangong = [c for c in chunks if "公务接待费50万元" in c.text]
+    assert sangong and sangong[0].section[-1].startswith("四、财政拨款“三公”经费")
+    for c in chunks:
+        assert 1 <= c.line_start <= c.line_end <= len(lines)
+    per_project = [c for c in chunks if "434-1601-JXN-0UT4" in c.text]
+    assert per_project and "绩效目标表" in per_project[0].section_path
+
+
+def test_no_chunk_boundary_inside_a_number_or_code():
+    text = shared_text("2026_shenzhen_petition_dept_budget.txt")
+    chunks = chunk_document("sz", text)
+    for c in chunks:
+        a, b = c.raw_span(0, len(c.text))
+        before, after = text[a - 1:a], text[b:b + 1]
+        assert not (re.match(r"[\d.,]", before) and c.text[:1].isdigit()), c.text[:30]
+        assert not (re.match(r"[\d.,]", after) and c.text[-1:].isdigit()), c.text[-30:]
+
+
+def test_chunk_quotes_are_raw_slices():
+    text = DEMO.read_text(encoding="utf-8")
+    for c in chunk_document("demo", text):
+        a, b = c.raw_span(0, len(c.text))
+        squash = re.sub(r"\s+", "", text[a:b])
+        assert re.sub(r"\s+", "", c.text) in squash or c.kind == "table"
