@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.tokenize import SYNONYMS, codes_in, concepts, query_tokens
+from assistant.tokenize import codes_in, concepts, query_tokens
 
 _YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?:\s*年)?(?!\d)")
 _KIND_CUES = [
@@ -37,12 +37,11 @@ def parse(question: str) -> Query:
     q.codes = codes_in(question)
     q.kind = _kind(question, q)
     q.tokens = query_tokens(question)
-    bare = re.sub(r"多少|是否", " ", question)
-    q.expanded = [t for word, terms in SYNONYMS.items() if word in bare for t in terms]
     q.doc_kind = _doc_kind(question)
     q.units = _count_units(question)
     # The document kind picks documents; it is not what the answer sentence must say.
     q.concepts = [(w, alts) for w, alts in concepts(question) if w not in _KIND_WORDS]
+    q.expanded = [t for w, alts in q.concepts for t in alts[1:]]
     return q
 
 
@@ -80,7 +79,7 @@ _KIND_WORDS = {"单位预算", "部门预算", "部门决算", "决算", "预算
 def _doc_kind(question: str) -> str:
     if "单位预算" in question:
         return "单位预算"
-    if "决算" in question:
+    if re.search(r"决算|实际(花|支出|用)", question):
         return "部门决算"
     if "部门预算" in question:
         return "部门预算"

@@ -40,8 +40,9 @@ SYNONYMS: dict[str, list[str]] = {
     "总预算": ["收支预算总计", "预算总计", "收入预算"],
     "收支总预算": ["收支预算总计", "预算总计"],
     "三公": ["三公经费"],
-    "花了多少": ["支出"],
-    "实际花了": ["决算", "支出"],
+    "花了多少": ["支出", "预算数", "决算数"],
+    "花多少": ["支出", "预算数", "预算"],
+    "实际花了": ["决算", "支出决算", "决算数"],
     "多少辆车": ["车辆", "辆"],
     "几辆车": ["车辆", "辆"],
     "编制": ["编制", "人员编制"],
@@ -64,7 +65,7 @@ STOPWORDS = set(
     "的 了 是 在 和 与 及 或 有 为 对 等 中 其中 年 年度 多少 是多少 什么 哪些 哪个 怎么 如何 吗 呢 啊 "
     "请问 一下 一共 共 总共 我 你 他 这 那 个 们 将 把 被 从 到 由 以 于 之 也 都 又 就 还 要 "
     "几 几个 几辆 几名 几项 几家 多少个 多少辆 多少名 多少人 多少钱 哪年 哪个 谁 为什么 为何 是否 有没有 "
-    "情况 一下 呀 么 花 钱 里 那个 这个 大概 大约 具体 的话 该 各 啥 咋 "
+    "情况 一下 呀 么 实际 花 钱 里 那个 这个 大概 大约 具体 的话 该 各 啥 咋 "
     "比 上年 本年 ？ ? ！ ! ， , 。 ： : ； ; 、 （ ） ( ) “ ” \" ' 《 》 【 】 — - / % ·".split()
 )
 
@@ -123,10 +124,20 @@ def _words(jb, text: str) -> list[str]:
     return [w for w in jb.lcut_for_search(text) if w.strip() and w not in STOPWORDS]
 
 
+_PLAIN_AFTER = "\0"  # marker in _phrases(): phrases holding 多少 come before it
+
+
+@lru_cache(maxsize=1)
+def _phrases() -> tuple[str, ...]:
+    """Synonym keys and budget terms, longest first; keys that contain 多少 ("花了多少")
+    come first, because afterwards 多少 is blanked out so that its 少 never reads as 减少."""
+    keys = sorted(set(SYNONYMS) | set(BUDGET_TERMS), key=len, reverse=True)
+    return tuple([k for k in keys if "多少" in k] + [_PLAIN_AFTER] + [k for k in keys if "多少" not in k])
+
+
 def expand_query(question: str) -> str:
     """The question with document terms appended for every everyday word in it."""
-    bare = re.sub(r"多少|是否", " ", question)  # "多少" is no "少" (减少)
-    extra = [t for word, terms in SYNONYMS.items() if word in bare for t in terms]
+    extra = [t for word, _ in concepts(question) for t in SYNONYMS.get(word, [])]
     return question + (" " + " ".join(extra) if extra else "")
 
 
@@ -142,11 +153,13 @@ def concepts(text: str) -> list[tuple[str, list[str]]]:
     """
     jb = _jieba()
     out: list[tuple[str, list[str]]] = []
-    rest = re.sub(r"多少钱|多少|是否|[“”\"]", " ", text)
-    for key in sorted(set(SYNONYMS) | set(BUDGET_TERMS), key=len, reverse=True):
+    rest = re.sub(r"[“”\"]", "", text)
+    for key in _phrases():
         if key in rest:
             out.append((key, [key] + SYNONYMS.get(key, [])))
             rest = rest.replace(key, " ")
+        if key == _PLAIN_AFTER:
+            rest = re.sub(r"多少钱|多少|是否", " ", rest)
     pos = 0
     for start, end, tok in protected(rest):
         out += [(w, [w]) for w in _content_words(jb, rest[pos:start])]
