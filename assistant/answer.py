@@ -16,7 +16,7 @@ from assistant.index import Index
 from assistant.query import Query, parse
 from assistant.records import Answer, Chunk, Citation, Hit
 from assistant.retrieve import Scope, retrieve, scope
-from assistant.tokenize import BUDGET_TERMS, tokenize
+from assistant.tokenize import BUDGET_TERMS, tokenize, words
 
 MIN_COVERAGE = 0.45  # share of the question's item weight a sentence must hold
 MAX_QUOTE = 300
@@ -84,8 +84,8 @@ def _single(index: Index, q: Query, sc: Scope) -> Answer:
 
 def _counted_right(q: Query, text: str) -> bool:
     """For a count question with a unit (多少人, 几辆车): the sentence counts in it."""
-    if q.kind != "count" or not q.units:
-        return True
+    if q.kind != "count" or not q.units or "\t" in text:
+        return True  # a table row's unit is in its column header
     return any(m.group(2) in q.units for m in _COUNT.finditer(text))
 
 
@@ -115,18 +115,22 @@ def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5) -> l
         chunk = hit.chunk
         doc_bonus = _doc_bonus(index, q, chunk)
         prev: Sentence | None = None
+        heading = _flat(" ".join(chunk.section))
         for s in split_sentences(hit.chunk_id, chunk):
-            own = _coverage(q, weights, total, s.text)
+            own = _coverage(q, weights, total, s.text, heading)
             if prev is not None and len(prev.text) <= 60:
                 # "（三）公务用车购置和运行维护费。2026 年预算数 1157.69 万元": the item is named
                 # in the sentence before the figure; quote both when that is what answers.
-                both = 0.9 * _coverage(q, weights, total, prev.text + s.text)
+                both = 0.9 * _coverage(q, weights, total, prev.text + s.text, heading)
                 if both > own:
                     s = Sentence(s.chunk_id, prev.start, s.end, chunk.text[prev.start:s.end].strip())
                     own = both
             s.coverage = own
-            s.score = (own + 0.25 * hit.score / top_score + _kind_bonus(q, s.text, chunk)
-                       + _proximity(weights, s.text, q) + doc_bonus)
+            # Coverage first: the bonuses reorder sentences that say the item, they never
+            # lift one that does not above one that does.
+            bonus = (0.25 * hit.score / top_score + _kind_bonus(q, s.text, chunk)
+                     + _proximity(weights, s.text, q) + doc_bonus)
+            s.score = own * (1.0 + max(bonus, -0.5))
             out.append(s)
             prev = s
     out.sort(key=lambda s: -s.score)
@@ -137,11 +141,14 @@ def _flat(text: str) -> str:
     return re.sub(r"\s+", "", text).replace("“", "").replace("”", "")
 
 
-def _coverage(q: Query, weights, total: float, text: str) -> float:
+def _coverage(q: Query, weights, total: float, text: str, heading: str = "") -> float:
+    """Share of the question's weight the sentence says; what only its headings say
+    ("（5）实施周期" above "该项目实施周期暂定为…") counts for less."""
     if q.codes and _has_code(q, text):
         return 1.0  # an exact code names the row, whatever else was asked
     flat = _flat(text)
-    return sum(w * _says(flat, word, alts) for word, alts, w in weights) / total
+    return sum(w * max(_says(flat, word, alts), 0.7 * _says(heading, word, alts))
+               for word, alts, w in weights) / total
 
 
 def _says(flat: str, word: str, alts: list[str]) -> float:
@@ -209,7 +216,9 @@ def _concept_weights(index: Index, q: Query) -> list[tuple[str, list[str], float
     for word, alts in q.concepts:
         # The weight of the word as the corpus knows it; unknown words (typos, filler)
         # weigh as the rarest known word only when nothing in their alternatives is known.
-        known = [idf[t] for a in alts for t in tokenize(a) if t in idf]
+        # Accurate-mode words only: search-mode pieces ("少了" in 减少了) are rare and
+        # would make a cue word weigh like a rare item.
+        known = [idf[t] for a in alts for t in words(a) if t in idf]
         w = max(known) if known else top
         w = min(w, 6.0)
         if len(word) == 1 and not word.isdigit():
@@ -239,7 +248,8 @@ def _kind_bonus(q: Query, text: str, chunk: Chunk) -> float:
     elif q.kind == "change":
         bonus += 0.35 if _CHANGE.search(text) else (-0.1 if has_amount else -0.3)
     elif q.kind == "count":
-        bonus += 0.35 if _COUNT.search(text) else -0.3
+        # A table row counts in its column header's unit ("人数 … 120").
+        bonus += 0.35 if _COUNT.search(text) else (0.1 if "\t" in text and _NUMBER.search(text) else -0.3)
     elif q.kind == "reason":
         bonus += 0.35 if _REASON.search(text) else -0.2
     if chunk.kind == "table":

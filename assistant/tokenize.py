@@ -65,7 +65,7 @@ STOPWORDS = set(
     "的 了 是 在 和 与 及 或 有 为 对 等 中 其中 年 年度 多少 是多少 什么 哪些 哪个 怎么 如何 吗 呢 啊 "
     "请问 一下 一共 共 总共 我 你 他 这 那 个 们 将 把 被 从 到 由 以 于 之 也 都 又 就 还 要 "
     "几 几个 几辆 几名 几项 几家 多少个 多少辆 多少名 多少人 多少钱 哪年 哪个 谁 为什么 为何 是否 有没有 "
-    "情况 一下 呀 么 实际 花 钱 里 那个 这个 大概 大约 具体 的话 该 各 啥 咋 "
+    "情况 一下 呀 么 实际 花 钱 哪 哪几年 几年 哪一年 是哪 里 那个 这个 大概 大约 具体 的话 该 各 啥 咋 "
     "比 上年 本年 ？ ? ！ ! ， , 。 ： : ； ; 、 （ ） ( ) “ ” \" ' 《 》 【 】 — - / % ·".split()
 )
 
@@ -168,6 +168,11 @@ def concepts(text: str) -> list[tuple[str, list[str]]]:
         pos = end
     out += [(w, [w]) for w in _content_words(jb, rest[pos:])]
     return out
+
+
+def words(text: str) -> list[str]:
+    """Accurate-mode jieba words of text (no search-mode pieces), stopwords removed."""
+    return _content_words(_jieba(), text)
 
 
 def _content_words(jb, text: str) -> list[str]:
