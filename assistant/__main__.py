@@ -1,3 +1,9 @@
+import sys
+
 from assistant.cli import main
 
-raise SystemExit(main())
+try:
+    raise SystemExit(main())
+except BrokenPipeError:  # output piped into head/less that closed early
+    sys.stderr.close()
+    raise SystemExit(0)
