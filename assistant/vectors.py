@@ -126,8 +126,9 @@ class VectorIndex:
     def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The stored (normalised) vectors of ``ids``, shape (len(ids), dim)."""
         ids = np.asarray(ids, dtype=np.int64)
-        return np.stack([self._index.reconstruct(int(i)) for i in ids]) if ids.size else \
-            np.zeros((0, self.dim), dtype=np.float32)
+        if ids.size == 0:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        return np.stack([self._index.reconstruct(int(i)) for i in ids])
 
     def save(self, path: str | Path) -> None:
         """Write the index to one file, atomically (a reader never sees half a file).
@@ -223,8 +224,8 @@ class EmbeddingCache:
         except (OSError, ValueError) as exc:
             log.warning("embedding cache %s unreadable (%s); starting empty", folder, exc)
             return cls(model)
-        if meta.get("model") != model:
-            log.info("embedding cache %s holds %r, not %r; starting empty", folder, meta.get("model"), model)
+        if not isinstance(meta, dict) or meta.get("model") != model:
+            log.info("embedding cache %s is not for %r; starting empty", folder, model)
             return cls(model)
         keys = meta.get("keys", [])
         if vectors.ndim != 2 or len(keys) != vectors.shape[0] or vectors.shape[1] != meta.get("dim"):

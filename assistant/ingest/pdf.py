@@ -129,8 +129,29 @@ def _ruled_tables(page: Any) -> list[Any]:
     """Tables drawn with ruling lines; a box around a paragraph (one column) is not one.
 
     A single row is kept: it is often a table's header left at the foot of a page.
+    Only rules that show on paper count: some converters put an invisible white box
+    behind every text run (Changsha), which pdfplumber would read as a grid.
     """
-    return [t for t in page.find_tables() if max(len(r.cells) for r in t.rows) >= 2]
+    tables = page.filter(_visible).find_tables()
+    return [t for t in tables if max(len(r.cells) for r in t.rows) >= 2]
+
+
+def _visible(obj: dict[str, Any]) -> bool:
+    if obj.get("object_type") not in ("line", "rect", "curve"):
+        return True
+    if obj.get("stroke") and not _is_white(obj.get("stroking_color")):
+        return True
+    return bool(obj.get("fill")) and not _is_white(obj.get("non_stroking_color"))
+
+
+def _is_white(color: Any) -> bool:
+    if isinstance(color, (int, float)):
+        color = (color,)
+    if not isinstance(color, (tuple, list)) or not all(isinstance(v, (int, float)) for v in color):
+        return False  # unset (black by default) or a pattern
+    if len(color) == 4:  # CMYK
+        return all(v <= 0.01 for v in color)
+    return len(color) in (1, 3) and all(v >= 0.99 for v in color)
 
 
 def _fill_tables(tables: list[Any], chars: list[Char]) -> tuple[list[list[list[str]]], list[Char]]:
