@@ -61,7 +61,9 @@ def answer(index: Index, question: str) -> Answer:
 
 def _single(index: Index, q: Query, sc: Scope) -> Answer:
     hits = retrieve(index, q, sc.doc_ids, k=20, mention=sc.mention)
-    best = [s for s in best_sentences(index, q, hits, limit=10) if _counted_right(q, s.text)]
+    weights = _concept_weights(index, q)
+    best = [s for s in best_sentences(index, q, hits, limit=10)
+            if _counted_right(q, s.text) and _figure_attached(q, weights, s.text)]
     if not best or best[0].coverage < MIN_COVERAGE:
         return _not_found(index, q.text, hits, "文件中没有足够相关的段落")
     top = best[0]
@@ -71,8 +73,9 @@ def _single(index: Index, q: Query, sc: Scope) -> Answer:
     figure = extract_figure(q, top.text)
     doc = index.docs[chunk.doc_id]
     label = _label(doc)
-    said = _trim(top.text, figure)
-    text = f"{figure}。" if figure else ""
+    said = _trim(top.text, figure).replace("\t", " ")
+    unit = table_unit(doc.text, chunk) if figure and not _AMOUNT.search(figure) and chunk.kind == "table" else None
+    text = f"{figure}（表内数，单位：{unit}）。" if unit else (f"{figure}。" if figure else "")
     text += f"{label}：“{said}”"
     cites = [cite(index, top)]
     for s in best[1:3]:
@@ -89,6 +92,35 @@ def _counted_right(q: Query, text: str) -> bool:
     return any(m.group(2) in q.units for m in _COUNT.finditer(text))
 
 
+def _figure_attached(q: Query, weights, text: str, after: int = 40, before: int = 20) -> bool:
+    """For an amount question: an amount stands next to the item the question names.
+
+    "公用经费2,376.26万元，主要包括：办公费、…、会议费、…" lists 会议费 but gives no
+    figure for it; quoting 2,376.26 as the 会议费 budget would state a wrong figure.
+    """
+    if q.kind != "amount" or "\t" in text:
+        return True
+    flat = _flat(text)
+    amounts = [(m.start(), m.end()) for m in _AMOUNT.finditer(flat)]
+    if not amounts:
+        return False
+    top = max((w for _, _, w in weights), default=0.0)
+    spots = [(i, i + len(a)) for word, alts, w in weights if w >= 0.5 * top
+             for a in alts for i in _find_all(flat, a)]
+    if not spots:
+        return True  # the item is named only by the heading above: nothing to check against
+    return any(a0 - end <= after and a0 >= start or start - a1 <= before and a1 <= start
+               for start, end in spots for a0, a1 in amounts)
+
+
+def _find_all(text: str, sub: str) -> list[int]:
+    out, i = [], text.find(sub)
+    while i >= 0 and sub:
+        out.append(i)
+        i = text.find(sub, i + 1)
+    return out
+
+
 def _with_following_rows(chunk: Chunk, s: Sentence, limit: int = 160) -> Sentence:
     """A code alone on a table row says little: add the rows after it (name, amount)."""
     end = s.end
@@ -96,6 +128,17 @@ def _with_following_rows(chunk: Chunk, s: Sentence, limit: int = 160) -> Sentenc
         nxt = chunk.text.find("\n", end + 1)
         end = len(chunk.text) if nxt < 0 else nxt
     return Sentence(s.chunk_id, s.start, end, chunk.text[s.start:end].strip(), s.score, s.coverage)
+
+
+_UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
+
+
+def table_unit(doc_text: str, chunk: Chunk, reach: int = 3000) -> str | None:
+    """The unit a table states above its rows ("单位：万元"); Shanghai tables are in 元
+    while their text is in 万元, so a bare table number needs it."""
+    start = chunk.raw_span(0, 1)[0]
+    found = list(_UNIT.finditer(doc_text, max(0, start - reach), start + len(chunk.text)))
+    return found[-1].group(1) if found else None
 
 
 def _label(doc) -> str:

@@ -11,7 +11,7 @@ _KIND_CUES = [
     ("compare", re.compile(r"谁|哪年|哪个|哪一|哪家|相比.*(多|少|高|低)|(和|与|跟).{1,20}(比|相比)")),
     ("reason", re.compile(r"为什么|为何|原因|怎么会|何故")),
     ("change", re.compile(r"比(上年|去年|上一年|20\d\d年?)|增加了|减少了|少了|多了|涨了|降了|增长|下降|变化|增减|差了")),
-    ("count", re.compile(r"几(个|辆|名|人|批|次|家|项)|多少(个|辆|名|人|批|次|家|项)|几辆|有多少辆|人次|批次")),
+    ("count", re.compile(r"几(个|辆|名|人|批|次|家|项)|多少(个|辆|名|人|批|次|家|项)|几辆|有多少辆|人次|批次|人数")),
     ("text", re.compile(r"怎么收|是哪|哪几年|什么时候|实施周期|标准|是什么")),
 ]
 # Words that name the question's target item rather than its department or year.

@@ -70,3 +70,14 @@ def test_to_wan_units():
     assert to_wan("116.5万元") == 116.5
     assert to_wan("1,000元") == 0.1
     assert to_wan("5辆") is None
+
+
+def test_item_listed_without_its_own_figure_is_not_found(demo_index):
+    # "机关运行经费共计安排293元，…包括：办公费、邮电费、差旅费…": 293 is not the 差旅费 budget
+    a = answer(demo_index, "魏县政府办2020年差旅费预算是多少")
+    assert not a.found and "293" not in a.answer
+
+
+def test_table_figure_carries_the_table_unit(demo_index):
+    a = answer(demo_index, "434-1601-JXN-0UT4 预算数是多少")
+    assert a.found and "168.30" in a.answer and "单位：万元" in a.answer
