@@ -153,10 +153,14 @@ def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5) -> l
     weights = _concept_weights(index, q)
     total = sum(w for _, _, w in weights) or 1.0
     top_score = hits[0].score if hits else 1.0
+    # With no year asked, the newest document is the one a user means.
+    latest = max((index.docs[h.chunk.doc_id].meta.year or 0 for h in hits), default=0)
     out: list[Sentence] = []
     for hit in hits:
         chunk = hit.chunk
         doc_bonus = _doc_bonus(index, q, chunk)
+        if not q.years and latest and index.docs[chunk.doc_id].meta.year == latest:
+            doc_bonus += 0.05
         prev: Sentence | None = None
         heading = _flat(" ".join(chunk.section))
         for s in split_sentences(hit.chunk_id, chunk):

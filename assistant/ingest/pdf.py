@@ -247,7 +247,7 @@ def _ocr_some(path: Path, indexes: list[int], pages: list[str]) -> tuple[list[st
 def _ocr_pages(path: Path, indexes: list[int], pages: list[str]) -> list[str]:
     import pypdfium2 as pdfium
 
-    engine = _ocr_engine()
+    engine = _ocr_engine(path)
     out = list(pages)
     try:
         doc = pdfium.PdfDocument(str(path))
@@ -255,7 +255,10 @@ def _ocr_pages(path: Path, indexes: list[int], pages: list[str]) -> list[str]:
         raise IngestError(f"{path}: cannot render PDF for OCR ({_one_line(e)})") from e
     try:
         for i in indexes:
+            # to_numpy() is BGR, the channel order RapidOCR (OpenCV) expects.
             out[i] = ocr_image(engine, doc[i].render(scale=OCR_SCALE).to_numpy())
+    except Exception as e:
+        raise IngestError(f"{path}: OCR failed on page {i + 1} ({_one_line(e)})") from e
     finally:
         doc.close()
     return out
@@ -264,13 +267,17 @@ def _ocr_pages(path: Path, indexes: list[int], pages: list[str]) -> list[str]:
 _ENGINE: Any = None
 
 
-def _ocr_engine() -> Any:
+def _ocr_engine(path: Path) -> Any:
     # Loading the three ONNX models takes ~1 s; keep one engine per process.
     global _ENGINE
     if _ENGINE is None:
-        from rapidocr_onnxruntime import RapidOCR
+        try:
+            from rapidocr_onnxruntime import RapidOCR
 
-        _ENGINE = RapidOCR()
+            _ENGINE = RapidOCR()
+        except Exception as e:  # e.g. opencv or onnxruntime missing or broken
+            raise IngestError(f"{path}: OCR package {OCR_PACKAGE} is installed but cannot start "
+                              f"({_one_line(e)}); reinstall it") from e
     return _ENGINE
 
 
