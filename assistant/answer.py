@@ -16,7 +16,7 @@ from assistant.index import Index
 from assistant.query import Query, parse
 from assistant.records import Answer, Chunk, Citation, Hit
 from assistant.retrieve import Scope, retrieve, scope
-from assistant.tokenize import BUDGET_TERMS, tokenize, words
+from assistant.tokenize import BUDGET_TERMS, CUE_WORDS, ITEM_TERMS, tokenize, words
 
 MIN_COVERAGE = 0.45  # share of the question's item weight a sentence must hold
 MAX_QUOTE = 300
@@ -60,7 +60,7 @@ def answer(index: Index, question: str) -> Answer:
 
 
 def _single(index: Index, q: Query, sc: Scope) -> Answer:
-    hits = retrieve(index, q, sc.doc_ids, k=20, mention=sc.mention)
+    hits = retrieve(index, q, sc.doc_ids, k=30, mention=sc.mention)
     weights = _concept_weights(index, q)
     best = [s for s in best_sentences(index, q, hits, limit=10)
             if _counted_right(q, s.text) and _figure_attached(q, weights, s.text)]
@@ -231,6 +231,10 @@ def _proximity(weights, text: str, q: Query) -> float:
     if not m:
         return -0.05
     gap = m.start() - best
+    asked = {a for _, alts, _ in weights for a in alts}
+    between = flat[best:m.start()]
+    if any(t in between and not any(t in a or a in t for a in asked) for t in ITEM_TERMS):
+        return -0.1  # the figure belongs to another item named in between
     return 0.15 if gap <= 12 else (0.07 if gap <= 30 else 0.0)
 
 
@@ -268,6 +272,8 @@ def _concept_weights(index: Index, q: Query) -> list[tuple[str, list[str], float
         known = [idf[t] for a in alts for t in words(a) if t in idf]
         w = max(known) if known else top
         w = min(w, 6.0)
+        if word in CUE_WORDS:
+            w = min(w, 1.0)
         if len(word) == 1 and not word.isdigit():
             w *= 0.3  # single characters are mostly function words (有, 多, 里)
         if mention and word in mention:
@@ -332,6 +338,10 @@ def extract_figure(q: Query, sentence: str) -> str | None:
             return m.group().strip()
     if q.kind in ("text",):
         return None
+    if q.doc_kind == "部门决算":
+        # "年初预算为2.85万元，支出决算为0.39万元": a 决算 question wants the second.
+        j = s.find("决算", anchor)
+        anchor = j if j >= 0 else anchor
     m = _AMOUNT.search(s, anchor) or _AMOUNT.search(s)
     if m:
         return m.group().strip()

@@ -61,6 +61,17 @@ SYNONYMS: dict[str, list[str]] = {
     "运行经费": ["运行经费"],
 }
 
+# Words that say what kind of answer is wanted (a change, a reason), not which item:
+# the kind bonus in answer.py rewards them, so their weight as an item is capped.
+CUE_WORDS = {"少了", "少", "减少了", "多了", "涨了", "涨", "降了", "为什么", "为何", "减少", "增加", "增长",
+             "下降", "增加了", "原因", "花了多少", "花多少", "实际花了"}
+
+# Budget items that a figure can belong to; a figure after "因公出国（境）费" answers for it,
+# not for the "三公经费" named earlier in the sentence.
+ITEM_TERMS = ["因公出国（境）费", "因公出国(境)费", "公务用车购置及运行费", "公务用车购置及运行维护费",
+              "公务用车运行维护费", "公务用车购置费", "公务接待费", "会议费", "培训费", "机关运行经费",
+              "基本支出", "项目支出", "人员经费", "公用经费", "政府采购"]
+
 STOPWORDS = set(
     "的 了 是 在 和 与 及 或 有 为 对 等 中 其中 年 年度 多少 是多少 什么 哪些 哪个 怎么 如何 吗 呢 啊 "
     "请问 一下 一共 共 总共 我 你 他 这 那 个 们 将 把 被 从 到 由 以 于 之 也 都 又 就 还 要 "
