@@ -163,8 +163,12 @@ def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5) -> l
             doc_bonus += 0.05
         prev: Sentence | None = None
         heading = _flat(" ".join(chunk.section))
+        # A table row also stands under the lines that introduce its table in the chunk
+        # ("收费标准：…城市道路挖掘修复费标准" above "快速路、主干路沥青路面 … 342元/㎡").
+        first_row = chunk.text.find("\t")
+        row_heading = heading + _flat(chunk.text[max(0, first_row - 200):first_row]) if first_row > 0 else heading
         for s in split_sentences(hit.chunk_id, chunk):
-            own = _coverage(q, weights, total, s.text, heading)
+            own = _coverage(q, weights, total, s.text, row_heading if "\t" in s.text else heading)
             if prev is not None and len(prev.text) <= 60:
                 # "（三）公务用车购置和运行维护费。2026 年预算数 1157.69 万元": the item is named
                 # in the sentence before the figure; quote both when that is what answers.

@@ -155,7 +155,8 @@ def _labels(lines: list[str]) -> dict[str, str]:
         if not m:
             continue
         key = re.sub(r"\s+", "", m.group(1))
-        value = re.split(r"\s+单\s*位\s*[:：]|\s+金额单位", m.group(2))[0]
+        # Spreadsheet rows put the next field in the next cell: "上海市普陀区司法局\t部门编码:201".
+        value = re.split(r"\s+单\s*位\s*[:：]|\s+金额单位|\t|\s*(?:部门|单位)编码", m.group(2))[0]
         out.setdefault(key, re.sub(r"\s+", "", value))
     return out
 
