@@ -213,8 +213,9 @@ def _run(jobs: list[tuple[int, tuple]], workers: int):
     import multiprocessing
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
-    # fork: workers inherit the loaded modules (and jieba's dictionary once loaded).
-    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("fork")) as pool:
+    # spawn, not fork: the web UI rebuilds from a thread of a multi-threaded server, and a
+    # forked child can inherit a lock held by another thread. Workers load jieba once each.
+    with ProcessPoolExecutor(max_workers=workers, mp_context=multiprocessing.get_context("spawn")) as pool:
         futures = {pool.submit(_work, job): i for i, job in jobs}
         for future in as_completed(futures):
             yield futures[future], future.result()
