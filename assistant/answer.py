@@ -28,13 +28,6 @@ _CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|少|多|上�
 _REASON = re.compile(r"(主要原因是|主要原因为|原因是|原因为|主要是|主要用于|由于|因为)[:：]?")
 _SENT = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]?")
 
-KIND_CUE = {
-    "change": re.compile(r"增加|减少|增长|下降|持平|降低|上升|比上年|比20\d\d"),
-    "reason": _REASON,
-    "count": _COUNT,
-}
-
-
 @dataclass
 class Sentence:
     chunk_id: int
@@ -62,7 +55,7 @@ def answer(index: Index, question: str) -> Answer:
 def _single(index: Index, q: Query, sc: Scope) -> Answer:
     hits = retrieve(index, q, sc.doc_ids, k=30, mention=sc.mention)
     weights = _concept_weights(index, q)
-    best = [s for s in best_sentences(index, q, hits, limit=10)
+    best = [s for s in best_sentences(index, q, hits, limit=10, weights=weights)
             if _counted_right(q, s.text) and _figure_attached(q, weights, s.text)]
     if not best or best[0].coverage < MIN_COVERAGE:
         return _not_found(index, q.text, hits, "文件中没有足够相关的段落")
@@ -149,8 +142,9 @@ def _label(doc) -> str:
 
 # ---------------------------------------------------------------- sentence choice
 
-def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5) -> list[Sentence]:
-    weights = _concept_weights(index, q)
+def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5,
+                   weights: list[tuple[str, list[str], float]] | None = None) -> list[Sentence]:
+    weights = weights if weights is not None else _concept_weights(index, q)
     total = sum(w for _, _, w in weights) or 1.0
     top_score = hits[0].score if hits else 1.0
     # With no year asked, the newest document is the one a user means.
@@ -469,9 +463,7 @@ def _compare_groups(index: Index, q: Query, sc: Scope) -> list[tuple[str, list[i
     return []
 
 
-@lru_cache(maxsize=None)
-def _unit_factor(unit: str) -> float | None:
-    return {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}.get(unit)
+_WAN_PER_UNIT = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
 
 
 def to_wan(figure: str | None) -> float | None:
@@ -479,6 +471,7 @@ def to_wan(figure: str | None) -> float | None:
     if not figure:
         return None
     m = _AMOUNT.search(figure)
-    if not m or _unit_factor(m.group(2)) is None:
+    factor = _WAN_PER_UNIT.get(m.group(2)) if m else None
+    if factor is None:
         return None
-    return float(m.group(1).replace(",", "")) * _unit_factor(m.group(2))
+    return float(m.group(1).replace(",", "")) * factor

@@ -4,7 +4,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-from assistant.tokenize import codes_in, concepts, query_tokens
+from assistant.tokenize import codes_in, concepts, tokenize
 
 _YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?:\s*年)?(?!\d)")
 _KIND_CUES = [
@@ -14,8 +14,6 @@ _KIND_CUES = [
     ("count", re.compile(r"几(个|辆|名|人|批|次|家|项)|多少(个|辆|名|人|批|次|家|项)|几辆|有多少辆|人次|批次|人数")),
     ("text", re.compile(r"怎么收|是哪|哪几年|什么时候|实施周期|标准|是什么")),
 ]
-# Words that name the question's target item rather than its department or year.
-_NOISE = re.compile(r"(20[0-4]\d)\s*年?度?|是多少|多少钱|多少|有多少|一共|总共|请问|吗|呢|？|\?")
 
 
 @dataclass
@@ -36,11 +34,15 @@ def parse(question: str) -> Query:
     q.years = sorted({int(y) for y in _YEAR.findall(question)})
     q.codes = codes_in(question)
     q.kind = _kind(question, q)
-    q.tokens = query_tokens(question)
     q.doc_kind = _doc_kind(question)
     q.units = _count_units(question)
+    found = concepts(question)
+    # BM25 searches the question plus the document terms its everyday words map to
+    # (what tokenize.query_tokens does, without finding the concepts twice).
+    extra = [t for _, alts in found for t in alts[1:]]
+    q.tokens = tokenize(question + (" " + " ".join(extra) if extra else ""))
     # The document kind picks documents; it is not what the answer sentence must say.
-    q.concepts = [(w, alts) for w, alts in concepts(question) if w not in _KIND_WORDS]
+    q.concepts = [(w, alts) for w, alts in found if w not in _KIND_WORDS]
     q.expanded = [t for w, alts in q.concepts for t in alts[1:]]
     return q
 
@@ -84,8 +86,3 @@ def _doc_kind(question: str) -> str:
     if "部门预算" in question:
         return "部门预算"
     return ""
-
-
-def wants_final(question: str) -> bool:
-    """Does the question ask about actual spending (决算) rather than the plan?"""
-    return bool(re.search(r"决算|实际|花了|支出了|用了", question))

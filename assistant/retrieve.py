@@ -25,7 +25,6 @@ class Scope:
     """Which documents a question is about; ``reason`` says why it is empty."""
 
     doc_ids: list[int]
-    named_department: bool = False
     reason: str = ""
     mention: str = ""  # the words that named the department
 
@@ -39,11 +38,11 @@ def scope(index: Index, q: Query, department: str = "", year: int | None = None)
     match = index.departments.match(text)
     if department and not match.mention:
         # An explicit filter that names nothing we know must not silently widen the search.
-        return Scope([], True, f"未识别部门“{department}”：请写出地区和机构，如“普陀区政府办”")
+        return Scope([], f"未识别部门“{department}”：请写出地区和机构，如“普陀区政府办”")
     if match.mention:
         named = True
         if not match.scores:
-            return Scope([], True, f"语料中没有“{match.mention}”的文件")
+            return Scope([], f"语料中没有“{match.mention}”的文件")
         best = max(match.scores.values())
         allowed = [i for i, s in match.scores.items() if s >= best * 0.6]
     years = [year] if year else q.years
@@ -51,9 +50,9 @@ def scope(index: Index, q: Query, department: str = "", year: int | None = None)
         by_year = [i for i in allowed if index.doc_list[i].meta.year in years]
         if not by_year:
             who = f"“{match.mention}”" if named else "语料中"
-            return Scope([], named, f"{who}没有{'、'.join(map(str, years))}年的文件")
+            return Scope([], f"{who}没有{'、'.join(map(str, years))}年的文件")
         allowed = by_year
-    return Scope(sorted(allowed), named, mention=match.mention if named else "")
+    return Scope(sorted(allowed), mention=match.mention if named else "")
 
 
 def chunk_mask(index: Index, doc_ids: list[int]) -> np.ndarray:

@@ -27,6 +27,16 @@ READERS: dict[str, str] = {
 MAX_BYTES = 100 * 1024 * 1024
 
 
+# Office files saved with a password (and old .doc/.xls) are OLE compound files.
+OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+
+
+def first_line(e: BaseException, limit: int = 200) -> str:
+    """The first line of an exception's message: error lines stay one line long."""
+    lines = str(e).strip().splitlines()
+    return lines[0][:limit] if lines else ""
+
+
 def supported(path: Path) -> bool:
     return path.suffix.lower() in READERS
 

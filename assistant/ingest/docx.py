@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.ingest import OLE_MAGIC, first_line
 from assistant.ingest.xlsx import clean_cell, row_lines
 from assistant.records import IngestError, SourceText
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read(path: Path) -> SourceText:
@@ -33,7 +33,7 @@ def _open(path: Path) -> Any:
 
     with open(path, "rb") as f:
         head = f.read(8)
-    if head == _OLE_MAGIC:
+    if head == OLE_MAGIC:
         raise IngestError(f"{path}: password-protected .docx or an old .doc renamed .docx; "
                           f"save it from Word as an unprotected .docx")
     try:
@@ -41,8 +41,7 @@ def _open(path: Path) -> Any:
     except PackageNotFoundError as e:
         raise IngestError(f"{path}: not a valid .docx file (not a Word package)") from e
     except Exception as e:
-        first = (str(e).strip().splitlines() or [""])[0][:200]
-        raise IngestError(f"{path}: damaged .docx file ({type(e).__name__}: {first})") from e
+        raise IngestError(f"{path}: damaged .docx file ({type(e).__name__}: {first_line(e)})") from e
 
 
 def _paragraph_lines(text: str) -> list[str]:

@@ -9,10 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Any
 
+from assistant.ingest import OLE_MAGIC
 from assistant.ingest.xlsx import format_value, row_lines
 from assistant.records import IngestError, SourceText
 
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read(path: Path) -> SourceText:
@@ -23,7 +23,7 @@ def read(path: Path) -> SourceText:
         from assistant.ingest import xlsx
 
         return _renamed(xlsx.read(path), "an .xlsx workbook")
-    if not head.startswith(_OLE_MAGIC) and b"<" in head[:200] and b"<table" in _sniff(path).lower():
+    if not head.startswith(OLE_MAGIC) and b"<" in head[:200] and b"<table" in _sniff(path).lower():
         from assistant.ingest import html
 
         return _renamed(html.read(path), "an HTML table")

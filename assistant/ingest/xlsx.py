@@ -13,10 +13,10 @@ from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
+from assistant.ingest import OLE_MAGIC, first_line
 from assistant.records import IngestError, SourceText
 
 _CJK = re.compile(r"[\u3000-\u303f\u3400-\u9fff\uf900-\uffef]")
-_OLE_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 
 
 def read(path: Path) -> SourceText:
@@ -34,7 +34,7 @@ def read(path: Path) -> SourceText:
     except IngestError:
         raise
     except Exception as e:  # a damaged sheet part surfaces only while iterating
-        raise IngestError(f"{path}: damaged workbook ({type(e).__name__}: {_first_line(e)})") from e
+        raise IngestError(f"{path}: damaged workbook ({type(e).__name__}: {first_line(e)})") from e
     finally:
         wb.close()
     return SourceText(path=str(path), text="\n".join(lines), format="xlsx")
@@ -47,7 +47,7 @@ def _open(path: Path) -> Any:
 
     with open(path, "rb") as f:
         head = f.read(8)
-    if head == _OLE_MAGIC:
+    if head == OLE_MAGIC:
         # Excel stores a password-protected .xlsx inside an OLE container.
         raise IngestError(f"{path}: workbook is password-protected (or is an old .xls renamed .xlsx); "
                           f"save an unprotected .xlsx copy")
@@ -56,14 +56,9 @@ def _open(path: Path) -> Any:
         # .xlsx saved as ".xls" is common on government sites (xls.py hands those here).
         return load_workbook(io.BytesIO(path.read_bytes()), read_only=True, data_only=True)
     except (zipfile.BadZipFile, KeyError, OSError, ValueError) as e:
-        raise IngestError(f"{path}: not a valid .xlsx workbook ({type(e).__name__}: {_first_line(e)})") from e
+        raise IngestError(f"{path}: not a valid .xlsx workbook ({type(e).__name__}: {first_line(e)})") from e
     except Exception as e:
-        raise IngestError(f"{path}: cannot open workbook ({type(e).__name__}: {_first_line(e)})") from e
-
-
-def _first_line(e: BaseException) -> str:
-    lines = str(e).strip().splitlines()
-    return lines[0][:200] if lines else ""
+        raise IngestError(f"{path}: cannot open workbook ({type(e).__name__}: {first_line(e)})") from e
 
 
 # ---------------------------------------------------------------- shared cell helpers
