@@ -59,7 +59,7 @@ def check_port(host: str, port: int) -> None:
 
 def build_index(args: argparse.Namespace) -> None:
     """First start: index the corpus folder, showing stage, done/total and ETA."""
-    from assistant.build import build
+    from assistant.index.build import build
     from assistant.progress import print_report
 
     check_corpus(args.corpus)
@@ -75,7 +75,7 @@ def build_index(args: argparse.Namespace) -> None:
 
 def load_index(args: argparse.Namespace):
     from assistant.index import Index
-    from assistant.store import IndexMissing
+    from assistant.index.store import IndexMissing
 
     try:
         return Index.load(args.index)
@@ -86,7 +86,7 @@ def load_index(args: argparse.Namespace):
 
 def warm_up(index) -> None:
     """Load the tokenizer and the embedding model now, so the first question is not slow."""
-    from assistant.answer import answer
+    from assistant.answering.answer import answer
 
     answer(index, "预算支出")
 
@@ -109,7 +109,7 @@ def main(argv: list[str] | None = None) -> int:
     warm_up(index)
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline machines: no phoning home
-    from assistant.ui import launch, make_ui
+    from assistant.apps.ui import launch, make_ui
 
     demo = make_ui(args.index, args.corpus, args.embedder or index.embedder_spec, index=index)
     try:

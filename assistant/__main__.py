@@ -1,6 +1,6 @@
 import sys
 
-from assistant.cli import main
+from assistant.apps.cli import main
 
 try:
     raise SystemExit(main())

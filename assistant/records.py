@@ -76,7 +76,7 @@ class Chunk:
     segments: list[tuple[int, int, int]] = field(default_factory=list)
 
     def raw_span(self, a: int, b: int) -> tuple[int, int]:
-        from assistant.clean import raw_span
+        from assistant.ingest.clean import raw_span
 
         return raw_span(self.segments, a, b)
 

@@ -42,8 +42,8 @@ def main() -> int:
         print(f"corpus not found at {args.corpus}; pass --corpus DIR", file=sys.stderr)
         return 2
 
-    from assistant.answer import answer
-    from assistant.build import build
+    from assistant.answering.answer import answer
+    from assistant.index.build import build
     from assistant.index import Index
 
     index_dir = args.index or Path(tempfile.mkdtemp(prefix="bench-index-"))

@@ -23,7 +23,7 @@ def main() -> int:
     ap.add_argument("--folder", type=Path, default=REPO.parent / "shared" / "corpus" / "orig")
     ap.add_argument("--limit", type=int, default=12)
     args = ap.parse_args()
-    from assistant.build import build
+    from assistant.index.build import build
     from assistant.ingest import supported
 
     files = sorted(p for p in args.folder.iterdir() if p.is_file() and supported(p))[: args.limit]

@@ -29,7 +29,7 @@ from typing import Callable
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
-from assistant.embed import (  # noqa: E402  (needs the path above)
+from assistant.index.embed import (  # noqa: E402  (needs the path above)
     Embedder,
     HashEmbedder,
     SentenceTransformerEmbedder,

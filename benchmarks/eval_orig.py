@@ -56,7 +56,7 @@ def mixed_folder(tmp: Path, names: dict[str, str]) -> Path:
 
 
 def ask_and_grade(index: Path, rename: dict[str, str], out: Path) -> str:
-    from assistant.answer import answer
+    from assistant.answering.answer import answer
     from assistant.index import Index
 
     idx = Index.load(index)
@@ -78,7 +78,7 @@ def main() -> int:
     ap.add_argument("--embedder", default="none")
     ap.add_argument("--keep", type=Path, help="folder to keep the two indexes in")
     args = ap.parse_args()
-    from assistant.build import build
+    from assistant.index.build import build
 
     tmp = args.keep or Path(tempfile.mkdtemp(prefix="eval-orig-"))
     tmp.mkdir(parents=True, exist_ok=True)

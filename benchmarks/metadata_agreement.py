@@ -8,7 +8,7 @@ field. What counts as agreement:
 
 * department  the same organisation: equal after removing spaces and parenthesised
               qualifiers (（本级）（汇总）, "(template)", "（魏县人民政府办公室，单位编码…）"),
-              and equal under the abbreviation rules of ``assistant.departments``
+              and equal under the abbreviation rules of ``assistant.orgs``
               (人大常委会 = 人民代表大会常务委员会, 中共X省委 = 中国共产党X省委员会, a trailing
               "部门" dropped …); the region prefix may omit higher levels ("西安市审计局" vs
               "陕西省西安市审计局") but not be missing altogether. Template rows
@@ -25,7 +25,7 @@ field. What counts as agreement:
               (templates, 检查表, 三公 summaries, 绩效评价报告, stand-alone 绩效目标表).
 * overall     all four fields agree.
 
-With ../shared/eval/dev.jsonl present it also scores ``assistant.departments.match`` on
+With ../shared/eval/dev.jsonl present it also scores ``assistant.orgs.match`` on
 the dev questions against the metadata extracted above (all corpus documents):
 recall = questions whose gold document(s) are all among the matches; precision = share of
 matched documents that belong to a gold document's department (counted over organisation-
@@ -46,13 +46,13 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO))
 
-from assistant.departments import (  # noqa: E402
+from assistant.orgs import (  # noqa: E402
     DepartmentIndex,
     same_department,
     split_region,
     unit_stem,
 )
-from assistant.metadata import extract_meta  # noqa: E402
+from assistant.ingest.metadata import extract_meta  # noqa: E402
 from assistant.records import DocMeta  # noqa: E402
 
 FIELDS = ("department", "region", "year", "kind")

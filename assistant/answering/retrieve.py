@@ -12,7 +12,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from assistant.index import Index
-from assistant.query import Query
+from assistant.answering.question import Query
 from assistant.records import Hit
 from assistant.tokenize import tokenize
 

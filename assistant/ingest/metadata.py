@@ -23,8 +23,8 @@ from __future__ import annotations
 import re
 from collections import Counter
 
-from .departments import split_region
-from .records import DocMeta
+from assistant.orgs import split_region
+from assistant.records import DocMeta
 
 CJK = "\u4e00-\u9fff"
 HEAD_LINES = 40  # the title page and table of contents fit well inside this

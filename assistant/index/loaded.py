@@ -7,7 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
-from assistant import store
+from assistant.index import store
 from assistant.records import Chunk, Document
 from assistant.tokenize import codes_in
 
@@ -38,7 +38,7 @@ class Index:
         manifest = store.load_manifest(gen)
         vectors = None
         if (gen / "vectors").exists():
-            from assistant.vectors import VectorIndex
+            from assistant.index.vectors import VectorIndex
 
             vectors = VectorIndex.load(gen / "vectors")
         return cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
@@ -47,7 +47,7 @@ class Index:
 
     @cached_property
     def embedder(self):
-        from assistant.embed import get_embedder
+        from assistant.index.embed import get_embedder
 
         return get_embedder(self.embedder_spec) if self.vectors is not None else None
 
@@ -57,7 +57,7 @@ class Index:
 
     @cached_property
     def departments(self):
-        from assistant.departments import DepartmentIndex
+        from assistant.orgs import DepartmentIndex
 
         return DepartmentIndex(self.metas)
 

@@ -26,7 +26,7 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
-from .records import DocMeta
+from assistant.records import DocMeta
 
 CJK = "\u4e00-\u9fff"
 

@@ -4,11 +4,11 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from assistant.answer import cite, safe_end, split_sentences
+from assistant.answering.answer import cite, safe_end, split_sentences
 from assistant.index import Index
-from assistant.query import parse
+from assistant.answering.question import parse
 from assistant.records import Citation
-from assistant.retrieve import retrieve, scope
+from assistant.answering.retrieve import retrieve, scope
 
 
 @dataclass

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from assistant.index import Index
-from assistant.query import Query, parse
+from assistant.answering.question import Query, parse
 from assistant.records import Answer, Chunk, Citation, Hit
-from assistant.retrieve import Scope, retrieve, scope
+from assistant.answering.retrieve import Scope, retrieve, scope
 from assistant.tokenize import BUDGET_TERMS, CUE_WORDS, ITEM_TERMS, tokenize, words
 
 MIN_COVERAGE = 0.45  # share of the question's item weight a sentence must hold

@@ -13,12 +13,12 @@ import re
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from assistant import store
+from assistant.index import store
 from assistant.ingest import MAX_BYTES, read_file, supported
-from assistant.metadata import extract_meta
+from assistant.ingest.metadata import extract_meta
 from assistant.progress import Progress, Report, print_report
 from assistant.records import Chunk, Document, IngestError
-from assistant.sections import chunk_document
+from assistant.ingest.sections import chunk_document
 from assistant.tokenize import tokenize
 
 
@@ -37,7 +37,8 @@ class BuildReport:
 def pipeline_version() -> str:
     """A hash of the code that turns text into chunks and tokens: when it changes, stored
     chunks are stale and are rebuilt from the stored text (files are not read again)."""
-    from assistant import clean, metadata, sections, tokenize as tok
+    from assistant import tokenize as tok
+    from assistant.ingest import clean, metadata, sections
 
     h = hashlib.sha1()
     for module in (clean, sections, tok, metadata):
@@ -276,12 +277,12 @@ def _write(gen: Path, index_dir: Path, docs, chunks, tokens, embedder_spec: str,
 
 
 def _write_vectors(gen: Path, index_dir: Path, chunks: list[Chunk], spec: str, report) -> int:
-    from assistant.embed import get_embedder
+    from assistant.index.embed import get_embedder
 
     embedder = get_embedder(spec)
     if embedder is None:
         return 0
-    from assistant.vectors import EmbeddingCache, build as build_vectors, cache_dir, embed_with_cache
+    from assistant.index.vectors import EmbeddingCache, build as build_vectors, cache_dir, embed_with_cache
 
     # The cache lives beside the generations, one folder per model, and is checkpointed
     # while embedding: a killed build resumes where it stopped. A stale entry costs disk,

@@ -18,7 +18,7 @@ if TYPE_CHECKING:  # gradio and the index are heavy; imported where they are use
     import gradio as gr
 
     from assistant.index import Index
-    from assistant.search import Result
+    from assistant.answering.search import Result
 
 TITLE = "预算公开问答"
 
@@ -180,7 +180,7 @@ def search_rows(results: list[Result]) -> list[list[Any]]:
 
 def search_status(query: str, results: list[Result], reason: str = "", note: str = "") -> str:
     """One line above the table: how many results, how many exact code hits, or why none."""
-    from assistant.query import parse
+    from assistant.answering.question import parse
 
     codes = parse(query).codes
     n_code = sum(r.via == "code" for r in results)
@@ -239,7 +239,7 @@ def make_ui(index_path: Path, corpus: Path, embedder: str, index: Index | None =
     """The Blocks app over the index at index_path (loaded here unless given).
 
     corpus and embedder are what the 文件 tab's 更新索引 button rebuilds from.
-    Raises assistant.store.IndexMissing when there is no index (app.py builds one first).
+    Raises assistant.index.store.IndexMissing when there is no index (app.py builds one first).
     """
     import gradio as gr
 
@@ -282,7 +282,7 @@ def _chat_tab(gr, shared: _Shared) -> None:
 
 def _asker(shared: _Shared) -> Callable[[str, list], tuple[list, str]]:
     def ask(message: str, history: list) -> tuple[list, str]:
-        from assistant.answer import answer
+        from assistant.answering.answer import answer
 
         message = (message or "").strip()
         if not message:
@@ -309,9 +309,9 @@ def _search_tab(gr, shared: _Shared):
     gr.Examples(SEARCH_EXAMPLES, inputs=[query, dept, year], label="示例")
 
     def run(q: str, d: str, y: str, n: float) -> tuple[list, str]:
-        from assistant.query import parse
-        from assistant.retrieve import scope
-        from assistant.search import search
+        from assistant.answering.question import parse
+        from assistant.answering.retrieve import scope
+        from assistant.answering.search import search
 
         q, d = (q or "").strip(), (d or "").strip()
         if not q:
@@ -338,7 +338,7 @@ def _docs_tab(gr, shared: _Shared, index_path: Path, corpus: Path, embedder: str
         note = gr.Markdown(f"从 `{corpus}` 更新：只读入新增或改动过的文件，已删除的文件从索引中移除。")
 
     def update(progress=gr.Progress()) -> tuple:
-        from assistant.build import build
+        from assistant.index.build import build
         from assistant.index import Index
 
         errors: list[str] = []

@@ -51,7 +51,7 @@ def main(argv: list[str] | None = None) -> int:
             return _ask(args)
         return _search(args)
     except Exception as e:  # a user-fixable problem: one line, no traceback
-        from assistant.store import IndexMissing
+        from assistant.index.store import IndexMissing
 
         if isinstance(e, (IndexMissing, FileNotFoundError, ValueError)):
             print(f"error: {e}", file=sys.stderr)
@@ -60,7 +60,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _build(args) -> int:
-    from assistant.build import build
+    from assistant.index.build import build
 
     t0 = time.time()
     print(f"indexing {', '.join(map(str, args.dirs))} -> {args.index}", file=sys.stderr)
@@ -94,7 +94,7 @@ def _info(args) -> int:
 
 
 def _ask(args) -> int:
-    from assistant.answer import answer
+    from assistant.answering.answer import answer
 
     index = _load(args.index)
     if args.jsonl:
@@ -120,7 +120,7 @@ def _ask(args) -> int:
 
 
 def _search(args) -> int:
-    from assistant.search import search
+    from assistant.answering.search import search
 
     index = _load(args.index)
     results = search(index, args.query, department=args.department, year=args.year, k=args.k)

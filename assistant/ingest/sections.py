@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.clean import Para, paragraphs
+from assistant.ingest.clean import Para, paragraphs
 from assistant.records import Chunk
 
 CN_NUM = "一二三四五六七八九十百零〇"

@@ -1,0 +1,1 @@
+"""The faces of the assistant: command line, web UI, JSON API. The core never imports these."""
