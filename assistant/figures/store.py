@@ -1,0 +1,69 @@
+"""figures.sqlite: the figures table of one index generation.
+
+One file any SQLite tool (or Datasette) opens. Schema: see README "The figures table".
+"""
+from __future__ import annotations
+
+import sqlite3
+from dataclasses import fields
+from pathlib import Path
+from typing import Iterable
+
+from assistant.figures.records import Figure
+
+FILENAME = "figures.sqlite"
+_TYPES = {int: "INTEGER", float: "REAL", str: "TEXT"}
+
+
+def _columns() -> list[tuple[str, str]]:
+    out = []
+    for f in fields(Figure):
+        t = str(f.type)
+        sql = "REAL" if "float" in t else ("INTEGER" if "int" in t else "TEXT")
+        out.append((f.name, sql))
+    return out
+
+
+def write(path: Path, figures: Iterable[Figure]) -> int:
+    """Write all figures to a new SQLite file at path; returns how many."""
+    path = Path(path)
+    if path.exists():
+        path.unlink()
+    cols = _columns()
+    con = sqlite3.connect(path)
+    try:
+        con.execute("CREATE TABLE figures (id INTEGER PRIMARY KEY, "
+                    + ", ".join(f"{n} {t}" for n, t in cols) + ")")
+        names = [n for n, _ in cols]
+        sql = f"INSERT INTO figures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})"
+        n = 0
+        for fig in figures:
+            row = fig.to_row()
+            con.execute(sql, [row[k] for k in names])
+            n += 1
+        for col in ("doc_id", "item", "code", "department", "year"):
+            con.execute(f"CREATE INDEX figures_{col} ON figures ({col})")
+        con.commit()
+        return n
+    finally:
+        con.close()
+
+
+def read_all(path: Path) -> list[Figure]:
+    """Every figure in the file, in insertion order ([] when there is no file)."""
+    path = Path(path)
+    if not path.exists():
+        return []
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        return [Figure.from_row(dict(r)) for r in con.execute("SELECT * FROM figures ORDER BY id")]
+    finally:
+        con.close()
+
+
+def read_by_doc(path: Path) -> dict[str, list[Figure]]:
+    out: dict[str, list[Figure]] = {}
+    for fig in read_all(path):
+        out.setdefault(fig.doc_id, []).append(fig)
+    return out
