@@ -20,7 +20,7 @@ class Figure:
     unit: str  # 元 / 万元 / 亿元 / 人 / 辆 / % …
     value_wan: float | None = None
     code: str = ""  # subject or project code of the row ("2010301", "434-1601-JXN-0UT4")
-    table: str = ""  # the table's title ("2026年部门收支总表"); "" for prose
+    table_title: str = ""  # the table's title ("2026年部门收支总表"); "" for prose
     column: str = ""  # header path ("2026年预算数 › 基本支出 › 人员经费"); prose: what was said
     measure: str = ""  # 本年 | 上年 | 决算 | 年初预算 | 变化 | 占比 …
     change_text: str = ""  # prose: "减少40.05万元"

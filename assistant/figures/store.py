@@ -12,7 +12,6 @@ from typing import Iterable
 from assistant.figures.records import Figure
 
 FILENAME = "figures.sqlite"
-_TYPES = {int: "INTEGER", float: "REAL", str: "TEXT"}
 
 
 def _columns() -> list[tuple[str, str]]:
