@@ -26,17 +26,17 @@ import re
 from dataclasses import dataclass, field
 from typing import Sequence
 
+from assistant import lexicon
+from assistant.textutil import CJK
 from assistant.records import DocMeta
 
-CJK = "\u4e00-\u9fff"
 
-# Provincial-level units. A closed, generic list: geography, not corpus knowledge.
-_MUNICIPALITIES = ("北京", "天津", "上海", "重庆")
-_PROVINCES = ("河北", "山西", "辽宁", "吉林", "黑龙江", "江苏", "浙江", "安徽", "福建", "江西",
-              "山东", "河南", "湖北", "湖南", "广东", "海南", "四川", "贵州", "云南", "陕西",
-              "甘肃", "青海", "台湾")
-_AUTONOMOUS = ("内蒙古", "广西", "西藏", "宁夏", "新疆")
-_SARS = ("香港", "澳门")
+_LEX = lexicon.load()
+# Provincial-level units (assistant/lexicon/regions.tsv): geography, not corpus knowledge.
+_MUNICIPALITIES = tuple(r.name for r in _LEX.regions if r.level == "municipality")
+_PROVINCES = tuple(r.name for r in _LEX.regions if r.level == "province")
+_AUTONOMOUS = tuple(r.name for r in _LEX.regions if r.level == "autonomous")
+_SARS = tuple(r.name for r in _LEX.regions if r.level == "sar")
 
 _PROV_RE = re.compile(
     "(?:(%s)(市)?|(%s)(省)?|(%s)(自治区)?|(%s)(特别行政区)?)" % (
@@ -121,57 +121,16 @@ def split_region(name: str) -> OrgName:
     return OrgName(units, s, party)
 
 
-# Long official wording → the short form people use; applied to both sides.
-_ABBREV: list[tuple[str, str]] = [
-    ("人民代表大会常务委员会", "人大常委会"),
-    ("政治协商会议", "政协"),
-    ("人民政府办公室", "政府办"), ("人民政府办公厅", "政府办"),
-    ("政府办公室", "政府办"), ("政府办公厅", "政府办"),
-    ("高级人民法院", "高院"), ("高级法院", "高院"), ("中级人民法院", "中院"), ("中级法院", "中院"),
-    ("人民法院", "法院"), ("人民检察院", "检察院"),
-    ("国有资产监督管理委员会", "国资委"),
-    ("发展和改革委员会", "发改委"), ("发展改革委员会", "发改委"), ("发展和改革委", "发改委"),
-    ("发展改革委", "发改委"), ("发展和改革局", "发改局"), ("发展改革局", "发改局"),
-    ("卫生健康委员会", "卫健委"), ("卫生和健康委员会", "卫健委"), ("卫生健康委", "卫健委"),
-    ("住房和城乡建设管理委员会", "住建委"), ("住房和城乡建设委员会", "住建委"),
-    ("住房城乡建设委员会", "住建委"), ("住房和城乡建设局", "住建局"), ("住房城乡建设局", "住建局"),
-    ("住房和建设局", "住建局"),
-    ("人力资源和社会保障", "人社"), ("人力资源社会保障", "人社"), ("人力社保", "人社"),
-    ("科学技术", "科技"),
-    ("规划和自然资源", "规划资源"), ("规划自然资源", "规划资源"),
-    ("自然资源和规划", "规划资源"), ("自然资源规划", "规划资源"),
-    ("市场监督管理", "市场监管"),
-    ("工业和信息化", "工信"), ("经济和信息化", "经信"),
-    ("文化广电旅游体育", "文广旅体"), ("文化广电和旅游", "文广旅"), ("文化广电旅游", "文广旅"),
-    ("文化和旅游", "文旅"),
-    ("城市管理和综合执法", "城管执法"), ("城市管理综合行政执法", "城管执法"),
-    ("城市管理综合执法", "城管执法"),
-    ("政务服务和数据管理", "政数"), ("政务服务数据管理", "政数"),
-    ("退役军人事务", "退役军人"), ("医疗保障", "医保"), ("应急管理", "应急"),
-    ("交通运输", "交通"), ("交通管理", "交管"),
-    ("教育委员会", "教委"),
-    ("经济技术开发区", "经开区"), ("高新技术产业开发区", "高新区"),
-    ("街道办事处", "街道"), ("街道办", "街道"),
-    ("人民政府", "政府"),
-    ("委员会", "委"),
-    ("办公室", "办"),
-]
+# Long official wording → the short form people use (lexicon/org_abbreviations.tsv);
+# applied to both sides.
+_ABBREV: list[tuple[str, str]] = list(_LEX.org_abbreviations)
 _ABBREV_RE = re.compile("|".join(re.escape(a) for a, _ in sorted(_ABBREV, key=lambda p: -len(p[0]))))
 _ABBREV_MAP = dict(_ABBREV)
 _PAREN_RE = re.compile(r"[（(][^）)]*[）)]")
 _ORG_END = "局委办院厅部署室队所馆场校站处心会府道"
 
-# Looser names people use for a whole body: variant key ← canonical core key.
-_VARIANTS: list[tuple[str, tuple[str, ...]]] = [
-    ("人大常委会办公厅", ("人大常委会", "人大办公厅", "人大办", "人大")),
-    ("政协办公厅", ("政协", "政协办")),
-    ("委办公厅", ("委办",)),
-    ("信访办", ("信访局",)),
-    ("规划资源局", ("自然资源局", "规划局")),
-    ("规划资源委", ("规划委", "自然资源委")),
-    ("城管执法局", ("城管局",)),
-    ("公安局交管局", ("交管局", "交警")),
-]
+# Looser names people use for a whole body (lexicon/org_variants.tsv).
+_VARIANTS: list[tuple[str, tuple[str, ...]]] = list(_LEX.org_variants)
 
 
 def canonical_core(rest: str) -> str:

@@ -9,76 +9,17 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# Terms jieba must keep whole (and which users search for as a unit).
-BUDGET_TERMS = [
-    "三公经费", "“三公”经费", "公务接待费", "因公出国（境）费", "因公出国(境)费", "因公出国境费",
-    "公务用车购置及运行费", "公务用车购置及运行维护费", "公务用车运行维护费", "公务用车运行费",
-    "公务用车购置费", "公务用车", "机关运行经费", "一般公共预算", "政府性基金", "国有资本经营预算",
-    "基本支出", "项目支出", "人员经费", "公用经费", "日常公用经费", "财政拨款", "财政拨款收入",
-    "事业收入", "经营收入", "其他收入", "上年结转", "结转和结余", "年初结转和结余", "年末结转和结余",
-    "收支预算总计", "收入预算", "支出预算", "预算总计", "收入总计", "支出总计", "收入支出总计",
-    "政府采购", "政府采购预算", "绩效目标", "国有资产", "内设机构", "行政运行", "一般行政管理事务",
-    "事业运行", "会议费", "培训费", "差旅费", "办公费", "专项普查活动", "自然科学基金",
-    "部门预算", "单位预算", "部门决算", "决算数", "预算数", "执法执勤用车", "一般公务用车",
-    "中小企业", "项目编码", "项目名称", "功能分类", "经济分类", "住房公积金", "离退休",
-]
+from assistant import lexicon
 
-# Everyday words -> the words the documents use. Applied to questions only.
-SYNONYMS: dict[str, list[str]] = {
-    "招待费": ["公务接待费"],
-    "接待费": ["公务接待费"],
-    "出国经费": ["因公出国（境）费"],
-    "出国费": ["因公出国（境）费"],
-    "出国费用": ["因公出国（境）费"],
-    "公车": ["公务用车"],
-    "公车经费": ["公务用车购置及运行费", "公务用车购置和运行维护费", "公务用车购置及运行维护费",
-                 "公务用车购置费", "公务用车运行维护费"],
-    "辆车": ["车辆", "辆"],
-    "车": ["车辆", "用车", "辆"],
-    "车辆": ["公务用车", "车辆"],
-    "运维费": ["运行维护费"],
-    "总预算": ["收支预算总计", "预算总计", "收入预算"],
-    "收支总预算": ["收支预算总计", "预算总计"],
-    "三公": ["三公经费"],
-    "花了多少": ["支出", "预算数", "决算数"],
-    "花多少": ["支出", "预算数", "预算"],
-    "实际花了": ["决算", "支出决算", "决算数"],
-    "多少辆车": ["车辆", "辆"],
-    "几辆车": ["车辆", "辆"],
-    "编制": ["编制", "人员编制"],
-    "人员": ["人员", "在职"],
-    "少了": ["减少", "下降"],
-    "少": ["减少", "下降"],
-    "减少了": ["减少"],
-    "多了": ["增加", "增长"],
-    "涨了": ["增加", "增长"],
-    "涨": ["增加", "增长"],
-    "降了": ["减少", "下降"],
-    "为什么": ["原因"],
-    "为何": ["原因"],
-    "部门预算收入": ["收入预算"],
-    "机关运行经费": ["机关运行经费", "运行经费"],
-    "运行经费": ["运行经费"],
-}
-
-# Words that say what kind of answer is wanted (a change, a reason), not which item:
-# the kind bonus in answer.py rewards them, so their weight as an item is capped.
-CUE_WORDS = {"少了", "少", "减少了", "多了", "涨了", "涨", "降了", "为什么", "为何", "减少", "增加", "增长",
-             "下降", "增加了", "原因", "花了多少", "花多少", "实际花了"}
-
-# Budget items that a figure can belong to; a figure after "因公出国（境）费" answers for it,
-# not for the "三公经费" named earlier in the sentence.
-ITEM_TERMS = ["因公出国（境）费", "因公出国(境)费", "公务用车购置及运行费", "公务用车购置及运行维护费",
-              "公务用车运行维护费", "公务用车购置费", "公务接待费", "会议费", "培训费", "机关运行经费",
-              "基本支出", "项目支出", "人员经费", "公用经费", "政府采购"]
-
-STOPWORDS = set(
-    "的 了 是 在 和 与 及 或 有 为 对 等 中 其中 年 年度 多少 是多少 什么 哪些 哪个 怎么 如何 吗 呢 啊 "
-    "请问 一下 一共 共 总共 我 你 他 这 那 个 们 将 把 被 从 到 由 以 于 之 也 都 又 就 还 要 "
-    "几 几个 几辆 几名 几项 几家 多少个 多少辆 多少名 多少人 多少钱 哪年 哪个 谁 为什么 为何 是否 有没有 "
-    "情况 一下 呀 么 实际 花 钱 哪 哪几年 几年 哪一年 是哪 里 那个 这个 大概 大约 具体 的话 该 各 啥 咋 "
-    "比 上年 本年 ？ ? ！ ! ， , 。 ： : ； ; 、 （ ） ( ) “ ” \" ' 《 》 【 】 — - / % ·".split()
-)
+# Domain words come from assistant/lexicon (files a finance officer can edit).
+_LEX = lexicon.load()
+BUDGET_TERMS: list[str] = _LEX.budget_terms  # kept whole by jieba; users search them as a unit
+ITEM_TERMS: list[str] = _LEX.item_terms  # budget items a figure can belong to
+# Everyday words -> the words the documents use (item synonyms, then cue words).
+SYNONYMS: dict[str, list[str]] = {**{k: list(v) for k, v in _LEX.synonyms.items()},
+                                  **{k: list(words) for k, (_, words) in _LEX.cues.items()}}
+CUE_WORDS: frozenset[str] = _LEX.cue_words
+STOPWORDS: frozenset[str] = _LEX.stopwords
 
 # Order matters: longer, more specific patterns first.
 _PROTECTED = re.compile(

@@ -37,12 +37,13 @@ class BuildReport:
 def pipeline_version() -> str:
     """A hash of the code that turns text into chunks and tokens: when it changes, stored
     chunks are stale and are rebuilt from the stored text (files are not read again)."""
-    from assistant import tokenize as tok
+    from assistant import lexicon, orgs, textutil, tokenize as tok
     from assistant.ingest import clean, metadata, sections
 
     h = hashlib.sha1()
-    for module in (clean, sections, tok, metadata):
+    for module in (clean, sections, tok, metadata, orgs, textutil):
         h.update(Path(module.__file__).read_bytes())
+    h.update(lexicon.digest().encode())  # word lists change tokens and metadata too
     return h.hexdigest()[:12]
 
 

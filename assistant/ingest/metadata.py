@@ -26,7 +26,7 @@ from collections import Counter
 from assistant.orgs import split_region
 from assistant.records import DocMeta
 
-CJK = "\u4e00-\u9fff"
+from assistant.textutil import CJK  # noqa: E402
 HEAD_LINES = 40  # the title page and table of contents fit well inside this
 
 _YEAR = r"(?:19|20)\d{2}"

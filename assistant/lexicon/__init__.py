@@ -1,0 +1,150 @@
+"""Domain knowledge as data: budget terms, everyday synonyms, cue words, stopwords,
+organisation-name rules and regions, in TSV/TXT files a finance officer can edit.
+
+Each file is read once (``load()``), checked by ``problems()`` (a test runs it), and
+hashed into the index's pipeline version (``digest()``), so editing a word list makes
+the next build re-tokenise what depends on it.
+
+File format: UTF-8, one entry a line, columns separated by TAB, "|" between
+alternatives inside a column, lines starting with "#" are comments.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
+         "org_variants.tsv", "regions.tsv")
+TERM_CLASSES = ("item", "term", "doc_kind")
+CUE_KINDS = ("change", "reason", "amount", "final", "count")
+REGION_LEVELS = ("municipality", "province", "autonomous", "sar")
+
+
+@dataclass(frozen=True)
+class Region:
+    name: str  # 江苏
+    level: str  # municipality | province | autonomous | sar
+    suffix: str  # 省
+    abbreviations: tuple[str, ...] = ()  # 苏
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    terms: dict[str, str]  # term -> class (item | term | doc_kind)
+    synonyms: dict[str, tuple[str, ...]]  # everyday word -> document terms
+    cues: dict[str, tuple[str, tuple[str, ...]]]  # cue -> (kind, document words)
+    stopwords: frozenset[str]
+    org_abbreviations: tuple[tuple[str, str], ...]  # (long, short), file order
+    org_variants: tuple[tuple[str, tuple[str, ...]], ...]
+    regions: tuple[Region, ...]
+    sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
+
+    @property
+    def budget_terms(self) -> list[str]:
+        """Every term jieba keeps whole, in file order."""
+        return list(self.terms)
+
+    @property
+    def cue_words(self) -> frozenset[str]:
+        return frozenset(self.cues)
+
+    @property
+    def item_terms(self) -> list[str]:
+        """Budget items a figure can belong to ("因公出国（境）费 5万元")."""
+        return [t for t, c in self.terms.items() if c == "item"]
+
+
+def _rows(name: str, folder: Path = HERE) -> list[tuple[int, list[str]]]:
+    """(line number, columns) of every entry line of one file."""
+    out = []
+    for n, line in enumerate((folder / name).read_text(encoding="utf-8").splitlines(), 1):
+        if not line.strip() or line.lstrip().startswith("#"):
+            continue
+        out.append((n, [c.strip() for c in line.split("\t")]))
+    return out
+
+
+def _alts(cell: str) -> tuple[str, ...]:
+    return tuple(a.strip() for a in cell.split("|") if a.strip())
+
+
+def read(folder: Path = HERE) -> Lexicon:
+    """Read the lexicon files of a folder (the package's own unless a test gives another)."""
+    src = {name: _rows(name, folder) for name in FILES}
+    terms = {cols[0]: (cols[1] if len(cols) > 1 else "term") for _, cols in src["terms.tsv"]}
+    synonyms = {cols[0]: _alts(cols[1]) if len(cols) > 1 else () for _, cols in src["synonyms.tsv"]}
+    regions = tuple(Region(cols[0], cols[1] if len(cols) > 1 else "", cols[2] if len(cols) > 2 else "",
+                           _alts(cols[3]) if len(cols) > 3 else ())
+                    for _, cols in src["regions.tsv"])
+    return Lexicon(
+        terms=terms,
+        synonyms=synonyms,
+        cues={cols[0]: (cols[1] if len(cols) > 1 else "", _alts(cols[2]) if len(cols) > 2 else ())
+              for _, cols in src["cues.tsv"]},
+        stopwords=frozenset(cols[0] for _, cols in src["stopwords.txt"]),
+        org_abbreviations=tuple((cols[0], cols[1] if len(cols) > 1 else "")
+                                for _, cols in src["org_abbreviations.tsv"]),
+        org_variants=tuple((cols[0], _alts(cols[1]) if len(cols) > 1 else ())
+                           for _, cols in src["org_variants.tsv"]),
+        regions=regions,
+        sources=src,
+    )
+
+
+@lru_cache(maxsize=1)
+def load() -> Lexicon:
+    """The package's lexicon, read once per process."""
+    return read()
+
+
+def digest(folder: Path = HERE) -> str:
+    """A hash of every lexicon file (sorted by name): part of the index's pipeline version."""
+    h = hashlib.sha1()
+    for path in sorted(folder.glob("*")):
+        if path.suffix in (".tsv", ".txt"):
+            h.update(path.name.encode() + b"\0" + path.read_bytes())
+    return h.hexdigest()[:12]
+
+
+def problems(lex: Lexicon | None = None) -> list[str]:
+    """What is wrong with the lexicon files, one line each ([] when all is well)."""
+    lex = lex or load()
+    out: list[str] = []
+    for name, rows in lex.sources.items():
+        seen: dict[str, int] = {}
+        for n, cols in rows:
+            key = cols[0]
+            if not key:
+                out.append(f"{name}:{n}: empty first column")
+            elif key in seen:
+                out.append(f"{name}:{n}: duplicate entry “{key}” (first at line {seen[key]})")
+            seen.setdefault(key, n)
+    for n, cols in lex.sources["terms.tsv"]:
+        if len(cols) < 2 or cols[1] not in TERM_CLASSES:
+            out.append(f"terms.tsv:{n}: class must be one of {', '.join(TERM_CLASSES)}")
+    for n, cols in lex.sources["synonyms.tsv"]:
+        targets = _alts(cols[1]) if len(cols) > 1 else ()
+        if not targets:
+            out.append(f"synonyms.tsv:{n}: “{cols[0]}” has no document terms")
+        for t in targets:
+            if t not in lex.terms:
+                out.append(f"synonyms.tsv:{n}: target “{t}” is not a term of terms.tsv")
+    for n, cols in lex.sources["cues.tsv"]:
+        if len(cols) < 2 or cols[1] not in CUE_KINDS:
+            out.append(f"cues.tsv:{n}: kind must be one of {', '.join(CUE_KINDS)}")
+    for n, cols in lex.sources["org_abbreviations.tsv"]:
+        if len(cols) < 2 or not cols[1] or len(cols[1]) >= len(cols[0]):
+            out.append(f"org_abbreviations.tsv:{n}: the short form must be shorter than “{cols[0]}”")
+    for n, cols in lex.sources["regions.tsv"]:
+        if len(cols) < 3 or cols[1] not in REGION_LEVELS:
+            out.append(f"regions.tsv:{n}: level must be one of {', '.join(REGION_LEVELS)}")
+    abbrevs: dict[str, str] = {}
+    for r in lex.regions:
+        for a in r.abbreviations:
+            if a in abbrevs:
+                out.append(f"regions.tsv: abbreviation “{a}” used by {abbrevs[a]} and {r.name}")
+            abbrevs[a] = r.name
+    return out
