@@ -1,222 +1,337 @@
 """From a question to an answer: the sentence that holds it, its figure, a verbatim quote.
 
-Every figure shown is cut from the quoted sentence, and every quote is a slice of the
-document's raw text (Chunk.raw_span), so nothing is stated that the source does not say.
-Below the relevance bar the answer is 未找到 with the nearest passages.
+question.py understands the question once (departments, years, parts, items); scope.py
+picks the documents; each part is answered by its kind from the evidence sentences
+(evidence.py) with its figure cut from the sentence (amounts.py) and quoted verbatim
+(cite.py). Below the evidence bar a part is 未找到, and a question whose parts are all
+未找到 is answered 未找到 with the nearest passages: a confident wrong figure is the one
+thing a budget assistant must not give.
 """
 from __future__ import annotations
 
-import math
 import re
-from collections import Counter
-from dataclasses import dataclass
-from functools import lru_cache
+from dataclasses import dataclass, field
 
-from assistant.index import Index
-from assistant.answering.question import Query, parse
-from assistant.records import Answer, Chunk, Citation, Hit
-from assistant.answering.retrieve import Scope, retrieve, scope
-from assistant.tokenize import BUDGET_TERMS, CUE_WORDS, ITEM_TERMS, tokenize, words
+from assistant.answering import amounts as A
+from assistant.answering.cite import cite, label, passages, safe_end  # noqa: F401 (search.py)
+from assistant.answering.evidence import Sentence, Weighted, sentences_of, split_sentences, weigh
+from assistant.answering.question import Part, Question, understand
+from assistant.answering.retrieve import part_tokens, retrieve
+from assistant.answering.scope import Scope, scope
+from assistant.answering.settings import ANSWER, RETRIEVAL
+from assistant.errors import UserError
+from assistant.records import Answer, Citation, Hit
 
-MIN_COVERAGE = 0.45  # share of the question's item weight a sentence must hold
-MAX_QUOTE = 300
+FIGURE_KINDS = ("amount", "code_amount", "count", "change", "reason", "yesno", "compare")
+PASSAGE_KINDS = ("list", "describe")
+_NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|0\.00|0万元|0元|零")
 
-_AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元|%|％)")
-_NUMBER = re.compile(r"(?<![A-Za-z0-9.,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![A-Za-z0-9.,-])")
-_COUNT = re.compile(r"(?<![\d.])(\d+)\s*(个|辆|名|人次|人|批次|批|家|项|台|套|次|所)")
-_CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|少|多|上升|节约|压减)了?\s*(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|元|%|％|个百分点)")
-_REASON = re.compile(r"(主要原因是|主要原因为|原因是|原因为|主要是|主要用于|由于|因为)[:：]?")
-_SENT = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]?")
 
 @dataclass
-class Sentence:
-    chunk_id: int
-    start: int  # in chunk.text
-    end: int
-    text: str
-    score: float = 0.0
-    coverage: float = 0.0
+class PartAnswer:
+    part: Part
+    found: bool
+    figure: str | None = None
+    text: str = ""  # what the answer says for this part, before the quote
+    sentence: Sentence | None = None
+    citations: list[Citation] = field(default_factory=list)
+    why: str = ""
+    hits: list[Hit] = field(default_factory=list)
 
 
-def answer(index: Index, question: str) -> Answer:
-    q = parse(question)
+def answer(index, question: str) -> Answer:
+    try:
+        q = understand(index, question)
+    except UserError as e:
+        return Answer(question=question, found=False, answer=f"未找到：{e}")
     if not q.text:
         return _not_found(index, question, [], "问题为空")
     sc = scope(index, q)
-    if not sc.doc_ids:
-        return _not_found(index, question, [], sc.reason)
+    if sc.empty:
+        return _not_found(index, q.text, [], sc.reason)
     if q.kind == "compare":
         compared = _compare(index, q, sc)
         if compared is not None:
             return compared
-    return _single(index, q, sc)
+    if not sc.departments and q.kind in FIGURE_KINDS:
+        listed = _ambiguous(index, q, sc)
+        if listed is not None:
+            return listed
+    parts = [answer_part(index, q, p, sc) for p in q.parts]
+    return _compose(index, q, sc, parts)
 
 
-def _single(index: Index, q: Query, sc: Scope) -> Answer:
-    hits = retrieve(index, q, sc.doc_ids, k=30, mention=sc.mention)
-    weights = _concept_weights(index, q)
-    best = [s for s in best_sentences(index, q, hits, limit=10, weights=weights)
-            if _counted_right(q, s.text) and _figure_attached(q, weights, s.text)]
-    if not best or best[0].coverage < MIN_COVERAGE:
-        return _not_found(index, q.text, hits, "文件中没有足够相关的段落")
-    top = best[0]
-    chunk = index.chunks[top.chunk_id]
-    if q.codes and chunk.kind == "table" and len(top.text) < 60:
-        top = _with_following_rows(chunk, top)
-    figure = extract_figure(q, top.text)
-    doc = index.docs[chunk.doc_id]
-    label = _label(doc)
-    said = _trim(top.text, figure).replace("\t", " ")
-    unit = table_unit(doc.text, chunk) if figure and not _AMOUNT.search(figure) and chunk.kind == "table" else None
-    text = f"{figure}（表内数，单位：{unit}）。" if unit else (f"{figure}。" if figure else "")
-    text += f"{label}：“{said}”"
-    cites = [cite(index, top)]
-    for s in best[1:3]:
-        if s.chunk_id != top.chunk_id and s.coverage >= MIN_COVERAGE:
-            cites.append(cite(index, s))
-            break
-    return Answer(question=q.text, found=True, answer=text, citations=cites, figure=figure)
+def answer_part(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
+    if part.kind in PASSAGE_KINDS:
+        return _passage(index, q, part, sc)
+    if part.kind in ("code_name", "code_of"):
+        return _code(index, q, part, sc)
+    return _figure(index, q, part, sc)
 
 
-def _counted_right(q: Query, text: str) -> bool:
-    """For a count question with a unit (多少人, 几辆车): the sentence counts in it."""
-    if q.kind != "count" or not q.units or "\t" in text:
-        return True  # a table row's unit is in its column header
-    return any(m.group(2) in q.units for m in _COUNT.finditer(text))
+# ---------------------------------------------------------------- figures from sentences
+
+def _evidence(index, q: Question, part: Part, doc_ids: list[int], k: int | None = None
+              ) -> tuple[list[Sentence], list[Hit], list[Weighted]]:
+    tokens = part_tokens(part, q.codes)
+    hits = retrieve(index, tokens, doc_ids, k=k or RETRIEVAL.answer_pool, codes=q.codes, dense_text=q.text)
+    weights = weigh(index, part)
+    return sentences_of(index, hits, weights), hits, weights
 
 
-def _figure_attached(q: Query, weights, text: str, after: int = 40, before: int = 20) -> bool:
-    """For an amount question: an amount stands next to the item the question names.
-
-    "公用经费2,376.26万元，主要包括：办公费、…、会议费、…" lists 会议费 but gives no
-    figure for it; quoting 2,376.26 as the 会议费 budget would state a wrong figure.
-    """
-    if q.kind != "amount" or "\t" in text:
-        return True
-    flat = _flat(text)
-    amounts = [(m.start(), m.end()) for m in _AMOUNT.finditer(flat)]
-    if not amounts:
-        return False
-    top = max((w for _, _, w in weights), default=0.0)
-    spots = [(i, i + len(a)) for word, alts, w in weights if w >= 0.5 * top
-             for a in alts for i in _find_all(flat, a)]
-    if not spots:
-        return True  # the item is named only by the heading above: nothing to check against
-    return any(a0 - end <= after and a0 >= start or start - a1 <= before and a1 <= start
-               for start, end in spots for a0, a1 in amounts)
-
-
-def _find_all(text: str, sub: str) -> list[int]:
-    out, i = [], text.find(sub)
-    while i >= 0 and sub:
-        out.append(i)
-        i = text.find(sub, i + 1)
+def _ranked(index, q: Question, part: Part, sc: Scope, sents: list[Sentence], hits: list[Hit],
+            weights: list[Weighted], bar: float) -> list[Sentence]:
+    top = hits[0].score if hits else 1.0
+    latest = max((index.docs[h.chunk.doc_id].meta.year or 0 for h in hits), default=0)
+    out = []
+    for s in sents:
+        if q.codes and _has_code(q, s.text):
+            s.coverage, s.missing = 1.0, []  # an exact code names the row, whatever else was asked
+        if s.missing or s.coverage < bar:
+            continue
+        chunk = index.chunks[s.chunk_id]
+        doc = index.docs[chunk.doc_id]
+        bonus = (ANSWER.retrieval_bonus * hits[s.rank].score / top + _kind_bonus(q, part, s)
+                 + _proximity(part, weights, s) + _doc_bonus(q, sc, doc, latest, s))
+        if chunk.kind == "table":
+            bonus += ANSWER.table_row
+        s.score = s.coverage * (1.0 + max(bonus, ANSWER.min_bonus))
+        out.append(s)
+    out.sort(key=lambda s: -s.score)
     return out
 
 
-def _with_following_rows(chunk: Chunk, s: Sentence, limit: int = 160) -> Sentence:
-    """A code alone on a table row says little: add the rows after it (name, amount)."""
-    end = s.end
-    while end < len(chunk.text) and end - s.start < limit:
-        nxt = chunk.text.find("\n", end + 1)
-        end = len(chunk.text) if nxt < 0 else nxt
-    return Sentence(s.chunk_id, s.start, end, chunk.text[s.start:end].strip(), s.score, s.coverage)
+def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None = None) -> PartAnswer:
+    sents, hits, weights = _evidence(index, q, part, doc_ids or sc.doc_ids)
+    ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage)
+    for s in ranked[:12]:
+        got = _read(index, q, part, sc, s, weights)
+        if got is not None:
+            figure, text = got
+            return PartAnswer(part, True, figure, text, s, [cite(index, s)], hits=hits)
+    why = "文件中没有足够相关的段落"
+    if ranked and part.kind == "reason":
+        why = "文件没有说明这一项的原因"
+    return PartAnswer(part, False, why=why, hits=hits)
+
+
+def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tuple[str | None, str] | None:
+    """(figure, answer text) the sentence gives for the part, or None when it gives none."""
+    text = s.text
+    anchor, item_end = _anchor(q, part, text)
+    chunk = index.chunks[s.chunk_id]
+    kind = part.kind
+    if item_end < 0 and part.items and kind in ("amount", "change", "compare") and not s.is_row \
+            and A.owned_by_other_item(text, 0, len(text), _asked(part)):
+        # The item is said only by the heading ("九、“三公”经费…") and the sentence names
+        # another one ("3．公务接待费预算支出86.95万元"): its figure is that item's.
+        return None
+    if kind == "reason":
+        reason = A.reason_in(text, anchor) or _reason_next(chunk, s)
+        if not reason:
+            return None
+        change = A.change_in(text, anchor)
+        return reason, (f"{change}，" if change and change not in reason else "") + reason
+    if kind == "change":
+        change = A.change_in(text, anchor)
+        if not change:
+            return None
+        i = text.find(change, anchor)
+        if i > item_end >= 0 and A.owned_by_other_item(text, item_end, i, _asked(part)):
+            return None  # "三公经费…其中：因公出国（境）费…减少10万元" is not the 三公 change
+        if A.direction(change) == "持平":
+            return "持平", f"持平（{change}）" if change != "持平" else "持平"
+        pct = re.match(r"[，,、]?\s*(增长|下降|减少|增加|降低|上升)\s*\d[\d.]*\s*[%％]", text[i + len(change):])
+        return change, change + (pct.group() if pct else "")
+    if kind == "count":
+        if s.is_row:
+            m = A.NUMBER.search(text, anchor)
+            return (m.group(), m.group()) if m else None
+        m = A.count_in(text, part.units, anchor)
+        if not m:
+            return None
+        return m.group().strip(), m.group().strip()
+    if kind == "yesno":
+        return _yesno(text, anchor, item_end)
+    # amount, code_amount, compare
+    if sc.prior_year:
+        return _prior_year_amount(text, anchor, sc.prior_year)
+    if part.final:
+        j = text.find("决算", anchor)
+        anchor = j if j >= 0 else anchor
+    elif part.initial:
+        j = text.find("年初", anchor)
+        anchor = j if j >= 0 else anchor
+    if s.is_row:
+        m = A.AMOUNT.search(text, anchor) or A.NUMBER.search(text, anchor)
+        if not m:
+            return None
+        fig = m.group().strip()
+        unit = None if A.AMOUNT.fullmatch(fig) else _table_unit(index, chunk)
+        return fig, f"{fig}（表内数，单位：{unit}）" if unit else fig
+    if part.kind != "code_amount" and not A.figure_attached(A.flat(text), _spots(weights, A.flat(text))):
+        return None
+    m = A.amount_after(text, anchor) or A.amount_after(text, 0)
+    if m is None:
+        return None
+    if item_end >= 0 and m.start() > item_end and A.owned_by_other_item(text, item_end, m.start(), _asked(part)):
+        return None
+    return m.group().strip(), m.group().strip()
+
+
+def _prior_year_amount(text: str, anchor: int, year: int) -> tuple[str, str] | None:
+    """The year-before figure a document states: "比2025年年初预算数14708.87万元增加…",
+    "2016年度部门支出预算安排为8,648.07万元", a comparison row "2021 1493.51 …", or the
+    current figure when the sentence says it equals the year before ("与2024年预算持平")."""
+    m = re.search(rf"{year}\s*年|上年|去年|上一年", text)
+    if m:
+        if "\t" in text:
+            n = A.NUMBER.search(text, m.end())
+            return (n.group(), n.group()) if n else None
+        a = A.amount_after(text, m.end())
+        if a and not re.search(r"[，。；]", text[m.end():a.start()].replace("，增", "")):
+            return a.group().strip(), f"{a.group().strip()}（{year}年）"
+    same = A.SAME.search(text)
+    if same:
+        a = A.amount_after(text, anchor) or A.amount_after(text, 0)
+        if a and a.start() < same.start():
+            return a.group().strip(), f"{a.group().strip()}（文件说明：{same.group()}）"
+    return None
+
+
+def _yesno(text: str, anchor: int, item_end: int) -> tuple[str, str]:
+    """有/没有 from the sentence that states the item: a negative word or a zero near it."""
+    near = text[max(0, anchor - 12): (item_end if item_end > 0 else anchor) + 30]
+    fig = A.amount_after(text, anchor)
+    count = A.COUNT.search(text, anchor)
+    zero = (fig and A.number_of(fig.group()) == 0) or (count and int(count.group(1)) == 0)
+    if _NEGATIVE.search(near) or zero:
+        shown = (fig.group().strip() if fig else count.group().strip() if count else None)
+        return shown, "没有" + (f"（{shown}）" if shown else "")
+    shown = fig.group().strip() if fig else (count.group().strip() if count else None)
+    return shown, "有" + (f"，{shown}" if shown else "")
+
+
+def _reason_next(chunk, s: Sentence) -> str | None:
+    """The reason given in the sentence right after ("…增加62.7万元。主要原因是…")."""
+    after = [t for t in split_sentences(s.chunk_id, chunk) if t.start >= s.end][:1]
+    if after:
+        m = A.REASON.match(after[0].text.lstrip("，,（("))
+        if m:
+            return after[0].text.rstrip("。；;")
+    return None
+
+
+def _anchor(q: Question, part: Part, text: str) -> tuple[int, int]:
+    """Where the asked item is named in the sentence (start, end); just after the code when
+    the question gives one, so the code is not read as the figure. (0, -1) if nowhere."""
+    for code in q.codes:
+        i = re.sub(r"\s", "", text).upper().find(code)
+        if i >= 0:
+            j = _raw_index(text, i + len(code))
+            return j, j
+    best: tuple[int, int] | None = None
+    for c in sorted(part.concepts, key=lambda c: not c.item):
+        if c.cue:
+            continue
+        span = A.locate(text, sorted(c.alts, key=len, reverse=True))
+        if span and (best is None or (c.item and span[0] < best[0])):
+            best = span
+        if best and c.item:
+            break
+    return best if best else (0, -1)
+
+
+def _raw_index(text: str, flat_index: int) -> int:
+    """Position in text of the flat_index-th non-space character."""
+    n = 0
+    for i, ch in enumerate(text):
+        if n == flat_index:
+            return i
+        if not ch.isspace():
+            n += 1
+    return len(text)
+
+
+def _asked(part: Part) -> set[str]:
+    return {a for c in part.concepts for a in c.alts}
+
+
+def _spots(weights: list[Weighted], f: str) -> list[tuple[int, int]]:
+    top = max((w.weight for w in weights if not w.concept.cue), default=0.0)
+    return [(i, i + len(a)) for w in weights if not w.concept.cue and w.weight >= 0.5 * top
+            for a in w.concept.alts for i in A.find_all(f, a)]
+
+
+def _has_code(q: Question, text: str) -> bool:
+    f = re.sub(r"\s+", "", text).upper()
+    return any(c in f for c in q.codes)
 
 
 _UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
 
 
-def table_unit(doc_text: str, chunk: Chunk, reach: int = 3000) -> str | None:
-    """The unit a table states above its rows ("单位：万元"); Shanghai tables are in 元
+def _table_unit(index, chunk, reach: int = 3000) -> str | None:
+    """The unit a table states above its rows ("单位：万元"): Shanghai tables are in 元
     while their text is in 万元, so a bare table number needs it."""
+    doc = index.docs[chunk.doc_id]
     start = chunk.raw_span(0, 1)[0]
-    found = list(_UNIT.finditer(doc_text, max(0, start - reach), start + len(chunk.text)))
+    found = list(_UNIT.finditer(doc.text, max(0, start - reach), start + len(chunk.text)))
     return found[-1].group(1) if found else None
 
 
-def _label(doc) -> str:
-    m = doc.meta
-    parts = [m.department or doc.doc_id, f"{m.year}年" if m.year else "", m.kind or ""]
-    return "".join(p for p in parts if p)
+# ---------------------------------------------------------------- ranking bonuses
 
-
-# ---------------------------------------------------------------- sentence choice
-
-def best_sentences(index: Index, q: Query, hits: list[Hit], limit: int = 5,
-                   weights: list[tuple[str, list[str], float]] | None = None) -> list[Sentence]:
-    weights = weights if weights is not None else _concept_weights(index, q)
-    total = sum(w for _, _, w in weights) or 1.0
-    top_score = hits[0].score if hits else 1.0
-    # With no year asked, the newest document is the one a user means.
-    latest = max((index.docs[h.chunk.doc_id].meta.year or 0 for h in hits), default=0)
-    out: list[Sentence] = []
-    for hit in hits:
-        chunk = hit.chunk
-        doc_bonus = _doc_bonus(index, q, chunk)
-        if not q.years and latest and index.docs[chunk.doc_id].meta.year == latest:
-            doc_bonus += 0.05
-        prev: Sentence | None = None
-        heading = _flat(" ".join(chunk.section))
-        # A table row also stands under the lines that introduce its table in the chunk
-        # ("收费标准：…城市道路挖掘修复费标准" above "快速路、主干路沥青路面 … 342元/㎡").
-        first_row = chunk.text.find("\t")
-        row_heading = heading + _flat(chunk.text[max(0, first_row - 200):first_row]) if first_row > 0 else heading
-        for s in split_sentences(hit.chunk_id, chunk):
-            own = _coverage(q, weights, total, s.text, row_heading if "\t" in s.text else heading)
-            if prev is not None and len(prev.text) <= 60:
-                # "（三）公务用车购置和运行维护费。2026 年预算数 1157.69 万元": the item is named
-                # in the sentence before the figure; quote both when that is what answers.
-                both = 0.9 * _coverage(q, weights, total, prev.text + s.text, heading)
-                if both > own:
-                    s = Sentence(s.chunk_id, prev.start, s.end, chunk.text[prev.start:s.end].strip())
-                    own = both
-            s.coverage = own
-            # Coverage first: the bonuses reorder sentences that say the item, they never
-            # lift one that does not above one that does.
-            bonus = (0.25 * hit.score / top_score + _kind_bonus(q, s.text, chunk)
-                     + _proximity(weights, s.text, q) + doc_bonus)
-            s.score = own * (1.0 + max(bonus, -0.5))
-            out.append(s)
-            prev = s
-    out.sort(key=lambda s: -s.score)
-    return out[:limit]
-
-
-def _flat(text: str) -> str:
-    return re.sub(r"\s+", "", text).replace("“", "").replace("”", "")
-
-
-def _coverage(q: Query, weights, total: float, text: str, heading: str = "") -> float:
-    """Share of the question's weight the sentence says; what only its headings say
-    ("（5）实施周期" above "该项目实施周期暂定为…") counts for less."""
+def _kind_bonus(q: Question, part: Part, s: Sentence) -> float:
+    b = ANSWER
+    text = s.text
+    has_amount = bool(A.AMOUNT.search(text))
+    kind = part.kind
+    bonus = 0.0
+    if kind in ("amount", "code_amount", "compare", "yesno"):
+        bonus += b.has_amount if has_amount else (b.has_number_only if A.NUMBER.search(text) else b.no_figure)
+    elif kind == "change":
+        bonus += b.has_change if (A.CHANGE.search(text) or A.SAME.search(text)) else \
+            (-0.1 if has_amount else b.no_figure)
+    elif kind == "count":
+        ok = any(m.group(2) in part.units for m in A.COUNT.finditer(text)) if part.units else bool(A.COUNT.search(text))
+        bonus += b.has_count if ok else (b.has_number_only if s.is_row and A.NUMBER.search(text) else b.no_figure)
+    elif kind == "reason":
+        bonus += b.has_reason if A.REASON.search(text) else b.no_reason
+        hint = _hinted_change(q.text)
+        if hint and any(hint[0] <= (A.to_wan(m.group()) or -1) <= hint[1] for m in A.CHANGE.finditer(text)
+                        if A.to_wan(m.group()) is not None):
+            bonus += b.hinted_change
     if q.codes and _has_code(q, text):
-        return 1.0  # an exact code names the row, whatever else was asked
-    flat = _flat(text)
-    return sum(w * max(_says(flat, word, alts), 0.7 * _says(heading, word, alts))
-               for word, alts, w in weights) / total
+        bonus += b.code_hit
+    return bonus
 
 
-def _says(flat: str, word: str, alts: list[str]) -> float:
-    """How well the sentence says a question word: 1 for the document's own term,
-    0.85 for the everyday word itself (招待费 inside 业务招待费), 0.5 for a part."""
-    if any(a in flat for a in alts[1:]):
-        return 1.0
-    if word in flat:
-        return 1.0 if len(alts) == 1 or word in BUDGET_TERMS else 0.85
-    if len(word) >= 3 and any(len(p) >= 2 and p in flat for p in _parts(word)):
-        return 0.5
-    return 0.0
+def _hinted_change(text: str) -> tuple[float, float] | None:
+    """The change a reason question quotes, as a range in 万元: "少了1100多万" -> 1100-1200,
+    "少了12亿多" -> 120000-130000, "涨了62.7万" -> 62.7."""
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(多)?\s*(亿|万)(多)?", text)
+    if not m:
+        return None
+    v = float(m.group(1)) * (10000.0 if m.group(3) == "亿" else 1.0)
+    if m.group(2) or m.group(4):
+        step = 10 ** (len(m.group(1).split(".")[0]) - 1) * (10000.0 if m.group(3) == "亿" else 1.0)
+        return v, v + step
+    return v * 0.995, v * 1.005
 
 
-def _proximity(weights, text: str, q: Query) -> float:
-    """Bonus when a figure follows the item closely ("公务接待费预算支出 116.5 万元")."""
-    if q.kind not in ("amount", "count", "change", "compare"):
+def _proximity(part: Part, weights: list[Weighted], s: Sentence) -> float:
+    """Bonus when the figure follows the item closely ("公务接待费预算支出 116.5 万元")."""
+    b = ANSWER
+    if part.kind not in ("amount", "code_amount", "count", "change", "compare"):
         return 0.0
-    flat = _flat(text)
+    f = A.flat(s.text)
     best = None
-    for word, alts, w in sorted(weights, key=lambda x: -x[2]):
-        for a in alts:
-            i = flat.find(a)
+    for w in sorted(weights, key=lambda w: -w.weight):
+        if w.concept.cue:
+            continue
+        for a in w.concept.alts:
+            i = f.find(a)
             if i >= 0:
                 best = i + len(a)
                 break
@@ -224,143 +339,113 @@ def _proximity(weights, text: str, q: Query) -> float:
             break
     if best is None:
         return 0.0
-    pattern = _COUNT if q.kind == "count" else _AMOUNT
-    m = pattern.search(flat, best)
+    pattern = A.COUNT if part.kind == "count" else A.AMOUNT
+    m = pattern.search(f, best)
     if not m:
         return -0.05
+    if A.owned_by_other_item(f, best, m.start(), _asked(part)):
+        return b.other_item_between
     gap = m.start() - best
-    asked = {a for _, alts, _ in weights for a in alts}
-    between = flat[best:m.start()]
-    if any(t in between and not any(t in a or a in t for a in asked) for t in ITEM_TERMS):
-        return -0.1  # the figure belongs to another item named in between
-    return 0.15 if gap <= 12 else (0.07 if gap <= 30 else 0.0)
+    return b.close_figure if gap <= b.close_gap else (b.near_figure if gap <= b.near_gap else 0.0)
 
 
-def _doc_bonus(index: Index, q: Query, chunk: Chunk) -> float:
-    """A 部门预算 answers for the department unless the question asks for the 单位预算."""
-    kind = index.docs[chunk.doc_id].meta.kind
-    if q.doc_kind:
-        return 0.1 if kind == q.doc_kind else 0.0
-    return 0.05 if kind in ("部门预算", "部门决算") else 0.0
-
-
-@lru_cache(maxsize=4096)
-def _parts(word: str) -> tuple[str, ...]:
-    return tuple(t for t in tokenize(word) if t != word)
-
-
-def split_sentences(chunk_id: int, chunk: Chunk) -> list[Sentence]:
-    return [Sentence(chunk_id, m.start(), m.end(), m.group().strip())
-            for m in _SENT.finditer(chunk.text) if len(m.group().strip()) >= 4]
-
-
-def _concept_weights(index: Index, q: Query) -> list[tuple[str, list[str], float]]:
-    """Each content word of the question with its IDF weight; the words that name the
-    department count little, since every sentence of its own documents is about it."""
-    idf = _idf(index)
-    top = idf.get("__max__", 5.0)
-    match = index.departments.match(q.text)
-    mention = match.mention if match.mention else ""
-    out = []
-    for word, alts in q.concepts:
-        # The weight of the word as the corpus knows it; unknown words (typos, filler)
-        # weigh as the rarest known word only when nothing in their alternatives is known.
-        # Accurate-mode words only: search-mode pieces ("少了" in 减少了) are rare and
-        # would make a cue word weigh like a rare item.
-        known = [idf[t] for a in alts for t in words(a) if t in idf]
-        w = max(known) if known else top
-        w = min(w, 6.0)
-        if word in CUE_WORDS:
-            w = min(w, 1.0)
-        if len(word) == 1 and not word.isdigit():
-            w *= 0.3  # single characters are mostly function words (有, 多, 里)
-        if mention and word in mention:
-            w *= 0.1
-        out.append((word, alts, w))
-    return out
-
-
-def _idf(index: Index) -> dict[str, float]:
-    cached = index.__dict__.get("_idf")
-    if cached is None:
-        df = Counter(t for toks in index.tokens for t in set(toks))
-        n = len(index.tokens)
-        cached = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        cached["__max__"] = math.log(1 + (n + 0.5) / 0.5)
-        index.__dict__["_idf"] = cached
-    return cached
-
-
-def _kind_bonus(q: Query, text: str, chunk: Chunk) -> float:
+def _doc_bonus(q: Question, sc: Scope, doc, latest: int, s: Sentence) -> float:
+    b = ANSWER
     bonus = 0.0
-    has_amount = bool(_AMOUNT.search(text))
-    if q.kind in ("amount", "compare", "code"):
-        bonus += 0.3 if has_amount else (0.1 if _NUMBER.search(text) else -0.3)
-    elif q.kind == "change":
-        bonus += 0.35 if _CHANGE.search(text) else (-0.1 if has_amount else -0.3)
-    elif q.kind == "count":
-        # A table row counts in its column header's unit ("人数 … 120").
-        bonus += 0.35 if _COUNT.search(text) else (0.1 if "\t" in text and _NUMBER.search(text) else -0.3)
-    elif q.kind == "reason":
-        bonus += 0.35 if _REASON.search(text) else -0.2
-    if chunk.kind == "table":
-        bonus -= 0.1
-    if q.codes and _has_code(q, text):
-        bonus += 0.5
+    kind = doc.meta.kind
+    if q.doc_kind:
+        bonus += b.asked_kind if kind == q.doc_kind else 0.0
+    else:
+        bonus += b.department_budget if kind in ("部门预算", "部门决算") else 0.0
+    if not q.asked_years and latest and doc.meta.year == latest:
+        bonus += b.newest_document
+    if sc.prior_year and re.search(rf"{sc.prior_year}\s*年|上年|去年|上一年|^{sc.prior_year}", s.text):
+        bonus += b.prior_year_mention
     return bonus
 
 
-def _has_code(q: Query, text: str) -> bool:
-    flat = re.sub(r"\s+", "", text).upper()
-    return any(c in flat for c in q.codes)
+# ---------------------------------------------------------------- passages (lists, descriptions)
+
+def _passage(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
+    """A description or list: the passage that says it, trimmed at item boundaries."""
+    sents, hits, weights = _evidence(index, q, part, sc.doc_ids)
+    ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage_text)
+    if not ranked:
+        return PartAnswer(part, False, why="文件中没有足够相关的段落", hits=hits)
+    s = ranked[0]
+    chunk = index.chunks[s.chunk_id]
+    end = _passage_end(chunk.text, s.start, ANSWER.max_passage)
+    whole = Sentence(s.chunk_id, s.start, end, chunk.text[s.start:end].strip(), s.heading, s.coverage, s.score)
+    c = cite(index, whole, limit=ANSWER.max_passage)
+    said = re.sub(r"\s*\n\s*", " ", whole.text)
+    return PartAnswer(part, True, None, said, whole, [c], hits=hits)
 
 
-# ---------------------------------------------------------------- figures
-
-def extract_figure(q: Query, sentence: str) -> str | None:
-    """The figure the question asks for, copied from the sentence, or None."""
-    s = sentence
-    anchor = _anchor(q, s)
-    if q.kind == "reason":
-        m = _REASON.search(s)
-        return s[m.start():].rstrip("。；;") if m else None
-    if q.kind == "change":
-        for m in _CHANGE.finditer(s, anchor):
-            return m.group().strip()
-        m = _CHANGE.search(s)
-        if m:
-            return m.group().strip()
-    if q.kind == "count":
-        m = _COUNT.search(s, anchor) or _COUNT.search(s)
-        if m:
-            return m.group().strip()
-    if q.kind in ("text",):
-        return None
-    if q.doc_kind == "部门决算":
-        # "年初预算为2.85万元，支出决算为0.39万元": a 决算 question wants the second.
-        j = s.find("决算", anchor)
-        anchor = j if j >= 0 else anchor
-    m = _AMOUNT.search(s, anchor) or _AMOUNT.search(s)
-    if m:
-        return m.group().strip()
-    m = _NUMBER.search(s, anchor) or _NUMBER.search(s)
-    return m.group() if m else None
+def _passage_end(text: str, start: int, limit: int) -> int:
+    """The end of a passage from start: whole sentences or list items up to ``limit``
+    characters, never cutting an item in half."""
+    end = start
+    for m in re.finditer(r"[。；;\n]", text[start:]):
+        if m.end() > limit:
+            break
+        end = start + m.end()
+    return end if end > start else min(len(text), start + limit)
 
 
-def _anchor(q: Query, s: str) -> int:
-    """Where the item the question names is mentioned in the sentence (0 if nowhere);
-    just after the code when the question gives one, so the code is not the figure."""
-    for code in q.codes:
-        i = s.upper().find(code)
-        if i >= 0:
-            return i + len(code)
-    terms = sorted(set(q.expanded) | {t for t in q.tokens if len(t) >= 2 and not t.isdigit()},
-                   key=len, reverse=True)
-    for t in terms:
-        i = s.find(t)
-        if i >= 0:
-            return i
-    return 0
+# ---------------------------------------------------------------- codes
+
+def _code(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
+    """"2010204是什么科目" (the name of a code) or "口岸管理的科目编码是多少" (the code of a
+    name): the table row that holds both, with its amount."""
+    sents, hits, weights = _evidence(index, q, part, sc.doc_ids)
+    ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage)
+    for s in ranked[:12]:
+        text = re.sub(r"\s+", " ", s.text).strip()
+        if part.kind == "code_name" and q.codes:
+            if not _has_code(q, text):
+                continue
+            m = re.search(r"(\d{7})\s*([^\d\s][^\t\d]*?)\s+([\d,]+\.\d+)", text)
+            if not m:
+                continue
+            fig = f"{m.group(1)} {m.group(2).strip()}"
+            return PartAnswer(part, True, m.group(1), f"{fig}，{m.group(3)}", s, [cite(index, s)], hits=hits)
+        if part.kind == "code_of":
+            m = re.search(r"(?<!\d)([1-9]\d{6}|\d{3}\s\d{2}\s\d{2})(?!\d)", text)
+            if not m:
+                continue
+            amount = A.NUMBER.search(text, m.end() + 4)
+            return PartAnswer(part, True, m.group(1), m.group(1) + (f"，{amount.group()}" if amount else ""), s,
+                              [cite(index, s)], hits=hits)
+    return PartAnswer(part, False, why="文件中没有找到该编码", hits=hits)
+
+
+# ---------------------------------------------------------------- compose
+
+def _compose(index, q: Question, sc: Scope, parts: list[PartAnswer]) -> Answer:
+    found = [p for p in parts if p.found]
+    if not found or not parts[0].found:
+        hits = next((p.hits for p in parts if p.hits), [])
+        return _not_found(index, q.text, hits, parts[0].why or "文件中没有足够相关的段落", sc)
+    lines: list[str] = []
+    citations: list[Citation] = []
+    for p in parts:
+        if not p.found:
+            lines.append(f"（{p.part.text}：未找到，{p.why}）")
+            continue
+        chunk = index.chunks[p.sentence.chunk_id]
+        doc = index.docs[chunk.doc_id]
+        said = _trim(p.sentence.text, p.figure).replace("\t", " ")
+        head = f"{p.text}。" if p.text and p.part.kind not in PASSAGE_KINDS else ""
+        lines.append(f"{head}{label(doc)}：“{said if p.part.kind not in PASSAGE_KINDS else p.text}”")
+        for c in p.citations:
+            if c not in citations:
+                citations.append(c)
+    notes = list(sc.notes)
+    if sc.others:
+        names = "、".join(d.name for d in sc.others[:3])
+        notes.append(f"“{sc.mention}”也可能指{names}；如需其他部门请写全称")
+    text = "；".join(lines) + ("" if not notes else "（" + "；".join(notes) + "）")
+    return Answer(question=q.text, found=True, answer=text, citations=citations, figure=parts[0].figure)
 
 
 def _trim(text: str, figure: str | None, limit: int = 160) -> str:
@@ -371,107 +456,81 @@ def _trim(text: str, figure: str | None, limit: int = 160) -> str:
     return ("…" if start else "") + text[start:start + limit] + "…"
 
 
-# ---------------------------------------------------------------- citations
-
-def cite(index: Index, s: Sentence) -> Citation:
-    chunk = index.chunks[s.chunk_id]
-    doc = index.docs[chunk.doc_id]
-    a, b = s.start, s.end
-    if b - a > MAX_QUOTE:
-        a, b = _window(chunk.text, a, b)
-    ra, rb = chunk.raw_span(a, b)
-    quote = doc.text[ra:rb].replace("\f", "")
-    return Citation(source=doc.source, title=doc.meta.title or doc.doc_id, section=chunk.section_path,
-                    line_start=index.line_of(doc, ra), line_end=index.line_of(doc, max(ra, rb - 1)),
-                    quote=quote, page=index.page_of(doc, ra))
-
-
-def safe_end(text: str, a: int, b: int) -> int:
-    """Move a cut point back so that it never falls inside a number ("2,|744.84")."""
-    while a < b < len(text) and re.match(r"[\d.,%％]", text[b]) and re.match(r"[\d.,]", text[b - 1]):
-        b -= 1
-    return b
-
-
-def _window(text: str, a: int, b: int) -> tuple[int, int]:
-    """Shrink a long sentence to about MAX_QUOTE chars, cutting at commas."""
-    cut = a
-    for m in re.finditer(r"[，；]", text[a:b]):
-        if m.end() > MAX_QUOTE:
-            break
-        cut = a + m.end()
-    return a, (cut if cut > a else safe_end(text, a, a + MAX_QUOTE))
-
-
-def passages(index: Index, hits: list[Hit], n: int = 3) -> list[Citation]:
-    out = []
-    for hit in hits[:n]:
-        ss = split_sentences(hit.chunk_id, hit.chunk)
-        if ss:
-            out.append(cite(index, ss[0]))
-    return out
-
-
-def _not_found(index: Index, question: str, hits: list[Hit], why: str) -> Answer:
+def _not_found(index, question: str, hits: list[Hit], why: str, sc: Scope | None = None) -> Answer:
     text = f"未找到：{why}。" if why else "未找到。"
     if hits:
         text += "以下是最接近的段落，供参考。"
     return Answer(question=question, found=False, answer=text, citations=passages(index, hits))
 
 
-# ---------------------------------------------------------------- compare
+# ---------------------------------------------------------------- across documents
 
-def _compare(index: Index, q: Query, sc: Scope) -> Answer | None:
+def _compare(index, q: Question, sc: Scope) -> Answer | None:
     groups = _compare_groups(index, q, sc)
     if len(groups) < 2:
         return None
+    part = q.parts[0]
+    measure = Part(part.text, "count" if part.units else "amount", part.concepts, part.units, part.final,
+                   part.initial)
     results = []
-    sub_q = Query(**{**q.__dict__, "kind": "amount"})
-    for label, doc_ids in groups:
-        hits = retrieve(index, sub_q, doc_ids, mention=sc.mention)
-        best = best_sentences(index, sub_q, hits)
-        if not best or best[0].coverage < MIN_COVERAGE:
+    for name, doc_ids in groups:
+        pa = _figure(index, q, measure, sc, doc_ids=doc_ids)
+        if not pa.found:
             continue
-        fig = extract_figure(sub_q, best[0].text)
-        value = to_wan(fig)
+        value = A.number_of(pa.figure) if measure.kind == "count" else A.to_wan(pa.figure)
         if value is not None:
-            results.append((value, label, fig, best[0]))
+            results.append((value, name, pa))
     if len(results) < 2:
         return None
     low = bool(re.search(r"少|低|小", q.text)) and not re.search(r"多|高|大", q.text)
     results.sort(key=lambda r: r[0], reverse=not low)
     win = results[0]
-    parts = "；".join(f"{label}：{fig}" for _, label, fig, _ in results)
-    text = f"{win[1]}{'更少' if low else '更多'}（{win[2]}）。{parts}。"
-    return Answer(question=q.text, found=True, answer=text, figure=win[2],
-                  citations=[cite(index, r[3]) for r in results])
+    parts = "；".join(f"{name}：{pa.figure}" for _, name, pa in results)
+    text = f"{win[1]}{'更少' if low else '更多'}（{win[2].figure}）。{parts}。"
+    return Answer(question=q.text, found=True, answer=text, figure=win[2].figure,
+                  citations=[pa.citations[0] for _, _, pa in results])
 
 
-def _compare_groups(index: Index, q: Query, sc: Scope) -> list[tuple[str, list[int]]]:
-    by_dept: dict[str, list[int]] = {}
-    for i in sc.doc_ids:
-        by_dept.setdefault(index.doc_list[i].meta.department, []).append(i)
-    if len(by_dept) >= 2 and len(by_dept) <= 4:
-        return [(dept, ids) for dept, ids in by_dept.items()]
-    if len(q.years) >= 2:
-        groups = []
-        for y in q.years:
-            ids = [i for i in sc.doc_ids if index.doc_list[i].meta.year == y]
+def _compare_groups(index, q: Question, sc: Scope) -> list[tuple[str, list[int]]]:
+    docs = index.doc_list
+    if len(sc.departments) >= 2:
+        out = []
+        for d in sc.departments:
+            ids = [i for i in sc.doc_ids if i in set(d.doc_ids)]
             if ids:
-                groups.append((f"{y}年", ids))
-        return groups
+                out.append((d.name, ids))
+        return out
+    years = q.asked_years
+    if len(years) >= 2:
+        out = []
+        for y in years:
+            ids = [i for i in sc.doc_ids if docs[i].meta.year == y]
+            if ids:
+                out.append((f"{y}年", ids))
+        return out
     return []
 
 
-_WAN_PER_UNIT = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
-
-
-def to_wan(figure: str | None) -> float | None:
-    """A figure in 万元 for comparison, or None when it has no money unit."""
-    if not figure:
-        return None
-    m = _AMOUNT.search(figure)
-    factor = _WAN_PER_UNIT.get(m.group(2)) if m else None
-    if factor is None:
-        return None
-    return float(m.group(1).replace(",", "")) * factor
+def _ambiguous(index, q: Question, sc: Scope) -> Answer | None:
+    """No department named: when several departments state the item, say so and list a
+    handful (newest first), each figure quoted, instead of choosing one silently."""
+    part = q.parts[0]
+    sents, hits, weights = _evidence(index, q, part, sc.doc_ids, k=RETRIEVAL.answer_pool * 2)
+    ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage)
+    per_dept: dict[str, tuple[Sentence, str]] = {}
+    for s in ranked:
+        doc = index.docs[index.chunks[s.chunk_id].doc_id]
+        key = doc.meta.department or doc.doc_id
+        if key in per_dept:
+            continue
+        got = _read(index, q, part, sc, s, weights)
+        if got is not None and got[0]:
+            per_dept[key] = (s, got[0])
+    if len(per_dept) < 2:
+        return None  # one department (or none) states it: answer normally
+    rows = sorted(per_dept.items(), key=lambda kv: -(index.docs[index.chunks[kv[1][0].chunk_id].doc_id].meta.year or 0))
+    rows = rows[:ANSWER.ambiguous_list]
+    listing = "；".join(f"{label(index.docs[index.chunks[s.chunk_id].doc_id])}：{fig}" for _, (s, fig) in rows)
+    text = (f"未找到：问题没有指明部门，有{len(per_dept)}个以上部门的文件写有此项，请写明部门（如“魏县政府办”）。"
+            f"例如：{listing}。")
+    return Answer(question=q.text, found=False, answer=text, citations=[cite(index, s) for _, (s, _) in rows])

@@ -1,88 +1,272 @@
-"""What a question asks: which documents (department, year), which item, what kind of answer."""
+"""What a question asks, understood once: department candidates, years and what each
+refers to, document kind, the items, the measure, and the parts of a multi-part question.
+
+Retrieval, sentence choice, figure extraction and abstention all read this one typed
+result (``Question``); nothing downstream goes back to the raw words. The language
+(kinds of question, cue words, count units, relative years) is data in assistant/lexicon.
+"""
 from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from functools import lru_cache
 
-from assistant.tokenize import codes_in, concepts, tokenize
+from assistant import lexicon
+from assistant.errors import UserError
+from assistant.textutil import normalize_text
+from assistant.tokenize import BUDGET_TERMS, ITEM_TERMS, SYNONYMS, codes_in, concepts, tokenize
 
-_YEAR = re.compile(r"(?<!\d)(20[0-4]\d)(?:\s*年)?(?!\d)")
-_KIND_CUES = [
-    ("compare", re.compile(r"谁|哪年|哪个|哪一|哪家|相比.*(多|少|高|低)|(和|与|跟).{1,20}(比|相比)")),
-    ("reason", re.compile(r"为什么|为何|原因|怎么会|何故")),
-    ("change", re.compile(r"比(上年|去年|上一年|20\d\d年?)|增加了|减少了|少了|多了|涨了|降了|增长|下降|变化|增减|差了")),
-    ("count", re.compile(r"几(个|辆|名|人|批|次|家|项)|多少(个|辆|名|人|批|次|家|项)|几辆|有多少辆|人次|批次|人数")),
-    ("text", re.compile(r"怎么收|是哪|哪几年|什么时候|实施周期|标准|是什么")),
-]
+MAX_QUESTION_CHARS = 500  # a question longer than this is refused (bounded work per request)
+
+# "2026年", "2026 年度", "26年" (two digits only when followed by 年: "北京市府办26年招待费").
+_YEAR4 = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)(?:\s*年度?)?")
+_YEAR2 = re.compile(r"(?<![\d.])([1-4]\d)(?=\s*年(?!度?[0-9]))")
+# A year the question compares against, not the year it asks about: "比2025年年初多了多少".
+_BASE = re.compile(r"(?:比|较|相比|对比|与|和)\s*$")
+# "今年（2026）": the bracketed year is the one meant.
+_BRACKET_YEAR = re.compile(r"[（(]\s*(20[0-4]\d)\s*年?\s*[）)]")
+_PART_SPLIT = re.compile(r"[，,；;？?。！!]+|(?<=多少)、|、(?=几)")
+_ITEM_SET = frozenset(ITEM_TERMS)
+
+
+@dataclass(frozen=True)
+class YearRef:
+    year: int
+    said: str  # the words: "2026年", "今年（2026）", "去年", "26年"
+    role: str = "asked"  # asked: the year the answer is about | base: the year compared with
+    relative: int | None = None  # offset for 今年/去年 without digits (resolved by scope)
+
+
+@dataclass(frozen=True)
+class Concept:
+    """A content word of the question and the strings that count as a document saying it."""
+
+    word: str
+    alts: tuple[str, ...]  # the word itself first, then document terms
+    item: bool = False  # a budget item (公务接待费…): the answer must say it
+    cue: str = ""  # the cue kind when the word says what is asked, not what about
 
 
 @dataclass
-class Query:
+class Part:
+    """One thing asked; a multi-part question ("多少，为啥") has several."""
+
     text: str
-    years: list[int] = field(default_factory=list)
-    kind: str = "amount"  # amount | change | reason | count | code | text | compare
-    codes: list[str] = field(default_factory=list)
-    tokens: list[str] = field(default_factory=list)
-    expanded: list[str] = field(default_factory=list)  # document terms the question maps to
-    concepts: list[tuple[str, list[str]]] = field(default_factory=list)  # word, ways to say it
+    kind: str  # amount | count | change | reason | yesno | list | describe | code_name | code_of | compare
+    concepts: list[Concept] = field(default_factory=list)
+    units: tuple[str, ...] = ()  # for a count: the units it must be counted in
+    final: bool = False  # asks the 决算 (actual) figure: 实际花了, 决算
+    initial: bool = False  # asks the 年初预算 figure
+
+    @property
+    def items(self) -> list[Concept]:
+        return [c for c in self.concepts if c.item]
+
+
+@dataclass
+class Question:
+    raw: str
+    text: str  # normalised (NFKC, zero-width characters out), stripped
+    parts: list[Part]
+    years: list[YearRef] = field(default_factory=list)
+    relative: list[YearRef] = field(default_factory=list)  # 今年/去年 without digits
     doc_kind: str = ""  # 单位预算 / 部门预算 / 部门决算 when the question names one
-    units: tuple[str, ...] = ()  # what a count must be counted in ("多少人" -> 人/名)
+    codes: list[str] = field(default_factory=list)
+    tokens: list[str] = field(default_factory=list)  # BM25 tokens: the question + document terms
+    departments: object | None = None  # answering.departments.Resolution, filled by understand()
+
+    @property
+    def kind(self) -> str:
+        return self.parts[0].kind if self.parts else "amount"
+
+    @property
+    def concepts(self) -> list[Concept]:
+        return self.parts[0].concepts if self.parts else []
+
+    @property
+    def asked_years(self) -> list[int]:
+        return sorted({y.year for y in self.years if y.role == "asked"})
+
+    @property
+    def base_years(self) -> list[int]:
+        return sorted({y.year for y in self.years if y.role == "base"})
 
 
-def parse(question: str) -> Query:
-    q = Query(text=question.strip())
-    q.years = sorted({int(y) for y in _YEAR.findall(question)})
-    q.codes = codes_in(question)
-    q.kind = _kind(question, q)
-    q.doc_kind = _doc_kind(question)
-    q.units = _count_units(question)
-    found = concepts(question)
-    # BM25 searches the question plus the document terms its everyday words map to
-    # (what tokenize.query_tokens does, without finding the concepts twice).
-    extra = [t for _, alts in found for t in alts[1:]]
-    q.tokens = tokenize(question + (" " + " ".join(extra) if extra else ""))
-    # The document kind picks documents; it is not what the answer sentence must say.
-    q.concepts = [(w, alts) for w, alts in found if w not in _KIND_WORDS]
-    q.expanded = [t for w, alts in q.concepts for t in alts[1:]]
+def parse(question: str, names: list[str] | tuple[str, ...] = ()) -> Question:
+    """Parse a question. ``names`` are the words that name departments (from the
+    resolver): they pick documents and are not what a sentence must say."""
+    raw = question
+    text = normalize_text(question or "").strip()
+    if len(text) > MAX_QUESTION_CHARS:
+        raise UserError(f"问题太长（{len(text)} 字）：请缩短到 {MAX_QUESTION_CHARS} 字以内，一次问一件事")
+    years, relative = _years(text)
+    flat = re.sub(r"\s+", "", text)
+    q = Question(raw=raw, text=text, parts=[], years=years, relative=relative,
+                 doc_kind=_doc_kind(flat), codes=codes_in(text))
+    q.parts = _parts(_content(text, names, years, relative), q)
+    expansions = [t for p in q.parts for c in p.concepts for t in c.alts[1:]]
+    q.tokens = tokenize(_without(text, lexicon.load().filler)
+                        + (" " + " ".join(expansions) if expansions else ""))
     return q
 
 
-def _kind(question: str, q: Query) -> str:
-    for kind, pat in _KIND_CUES:
-        if pat.search(question):
-            if kind == "compare" and not (len(q.years) > 1 or re.search(r"和|与|跟", question)):
+def understand(index, question: str) -> Question:
+    """Parse a question against an index: departments resolved, their names set aside."""
+    text = normalize_text(question or "").strip()
+    resolution = index.resolver.resolve(text)
+    q = parse(question, [m.text for m in resolution.mentions])
+    q.departments = resolution
+    return q
+
+
+def _without(text: str, phrases) -> str:
+    for p in phrases:
+        text = text.replace(p, " ")
+    return text
+
+
+def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) -> str:
+    """The question with what is not content blanked: filler, department names, years.
+
+    Blanks keep the clause punctuation, so parts still split where the question does."""
+    flat = re.sub(r"[ \t\u3000]+", "", text)
+    for name in sorted(names, key=len, reverse=True):
+        flat = flat.replace(name, " ")
+    flat = _BRACKET_YEAR.sub(" ", flat)
+    flat = _YEAR4.sub(" ", flat)
+    flat = _YEAR2.sub(" ", flat)
+    flat = re.sub(r"(?<=\s)年度?", " ", flat)
+    flat = _without(flat, list(lexicon.load().relative_years) + list(lexicon.load().filler))
+    return flat
+
+
+# ---------------------------------------------------------------- years
+
+def _years(text: str) -> tuple[list[YearRef], list[YearRef]]:
+    out: list[YearRef] = []
+    taken: list[tuple[int, int]] = []
+    for m in _BRACKET_YEAR.finditer(text):
+        out.append(YearRef(int(m.group(1)), text[max(0, m.start() - 2):m.end()]))
+        taken.append(m.span())
+    for rx, to_year in ((_YEAR4, int), (_YEAR2, lambda s: 2000 + int(s))):
+        for m in rx.finditer(text):
+            if any(a <= m.start() < b for a, b in taken):
                 continue
-            if kind == "text" and q.codes:
-                return "code"
+            before = re.sub(r"\s+", "", text[max(0, m.start() - 4):m.start()])
+            role = "base" if _BASE.search(before) else "asked"
+            out.append(YearRef(to_year(m.group(1)), m.group().strip(), role))
+            taken.append(m.span())
+    relative = []
+    for word, offset in lexicon.load().relative_years.items():
+        i = text.find(word)
+        if i >= 0 and not any(a <= i < b for a, b in taken):
+            # "今年（2026）" already gave the year; the word alone is resolved by scope.
+            if not _BRACKET_YEAR.match(text, i + len(word)):
+                relative.append(YearRef(0, word, "asked", offset))
+    # A code such as 2010301 holds no year; _YEAR4 needs a non-digit after the year already.
+    return out, relative
+
+
+# ---------------------------------------------------------------- kinds and parts
+
+@lru_cache(maxsize=1)
+def _kind_patterns() -> tuple[tuple[str, re.Pattern[str]], ...]:
+    return tuple((kind, re.compile(pattern)) for kind, pattern in lexicon.load().question_kinds)
+
+
+def kind_of(text: str, codes: list[str] | None = None) -> str:
+    """The kind of one clause of a question (lexicon/question_kinds.tsv; amount by default)."""
+    flat = re.sub(r"\s+", "", text)
+    for kind, pattern in _kind_patterns():
+        if pattern.search(flat):
             return kind
-    if q.codes:
-        return "code"
     return "amount"
 
 
-# A count in the wrong unit is no answer: "多少人" is not answered by "32个单位".
-_COUNT_UNITS = [
-    (re.compile(r"(多少|几)(个)?(人|名)|人数"), ("人", "名", "人次")),
-    (re.compile(r"(多少|几)辆|车"), ("辆", "台")),
-    (re.compile(r"批次|多少批|几批"), ("批", "批次")),
-]
+def _doc_kind(flat: str) -> str:
+    if "单位预算" in flat:
+        return "单位预算"
+    if re.search(r"决算|实际(花|支出|用|执行)", flat):
+        return "部门决算"
+    if "部门预算" in flat:
+        return "部门预算"
+    return ""
 
 
-def _count_units(question: str) -> tuple[str, ...]:
-    for pat, units in _COUNT_UNITS:
-        if pat.search(question):
-            return units
+def _parts(text: str, q: Question) -> list[Part]:
+    """The parts of a question: clauses that each ask something of their own.
+
+    "北京市卫健委2026年三公经费比上年涨了多少，为什么" asks a change and a reason about the
+    same item; "编制多少人，实际有多少人" two counts. A clause that names no item asks
+    about the item of the clause before it.
+    """
+    clauses = [c for c in _PART_SPLIT.split(text) if c and c.strip()]
+    parts: list[Part] = []
+    for clause in clauses:
+        kind = kind_of(clause, q.codes)
+        part = _part(clause, kind, q)
+        asks = kind != "amount" or re.search(r"多少|几|金额|预算数|决算数|多大|多高|安排|花|是什么|哪", clause)
+        if parts and not asks:
+            # "北京市政府办公厅2026年三公经费" has one clause; "…，2025年呢" would add to it.
+            parts[-1].concepts += [c for c in part.concepts if c not in parts[-1].concepts]
+            continue
+        if parts and not part.items:
+            # "…年初预算是多少？实际花了多少？": the second clause asks about the same item.
+            part.concepts = [c for c in parts[-1].concepts if not c.cue] + part.concepts
+        parts.append(part)
+    if not parts:
+        parts = [_part(text, "amount", q)]
+    parts = _merge_code_parts(parts, q)
+    return parts
+
+
+def _merge_code_parts(parts: list[Part], q: Question) -> list[Part]:
+    """"是什么科目，多少钱" / "编码是多少，多少钱": the code (or its name) is the answer's
+    head and the amount comes with it: one code part that states both."""
+    if len(parts) >= 2 and parts[0].kind in ("code_name", "code_of") and parts[1].kind == "amount":
+        parts[0].concepts += [c for c in parts[1].concepts if c not in parts[0].concepts]
+        return [parts[0]] + parts[2:]
+    return parts
+
+
+_QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
+_COUNT_WORD = re.compile(r"^(几|多少)[\u4e00-\u9fff]?$")
+
+
+def _part(clause: str, kind: str, q: Question) -> Part:
+    flat = re.sub(r"\s+", "", clause)
+    lex = lexicon.load()
+    out: list[Concept] = []
+    # A quoted name ("“口岸管理”这个科目") is one phrase the answer must say as written.
+    for m in _QUOTED.finditer(clause):
+        out.append(Concept(m.group(1), (m.group(1),), True))
+    found = concepts(_QUOTED.sub(" ", clause))
+    for word, alts in found:
+        if _COUNT_WORD.match(word) or word in q.codes:
+            continue
+        if word in ("单位预算", "部门预算", "部门决算", "决算", "预算公开"):
+            continue  # the document kind picks documents; it is not what the sentence must say
+        cue = lex.cues[word][0] if word in lex.cues else ""
+        item = (word in _ITEM_SET or any(a in _ITEM_SET for a in alts)) and not cue
+        out.append(Concept(word, tuple(dict.fromkeys(alts)), item, cue))
+    if q.codes and kind == "amount":
+        kind = "code_amount"
+    final = bool(re.search(r"决算|实际(花|支出|用|执行)|执行了?多少|用了多少|花了多少", flat)) and "年初" not in flat
+    initial = "年初" in flat
+    return Part(text=clause.strip(), kind=kind, concepts=out, units=_count_units(flat) if kind == "count" else (),
+                final=final, initial=initial)
+
+
+def _count_units(flat: str) -> tuple[str, ...]:
+    """The units a count must be in, read first from the words after 几/多少 ("江苏省人民
+    检察院有几辆车" counts 车, not the 人 of 人民)."""
+    m = re.search(r"几|多少", flat)
+    for text in ((flat[m.end():m.end() + 8],) if m else ()) + (flat,):
+        for words, units in lexicon.load().count_units:
+            if any(w in text for w in words):
+                return units
     return ()
 
 
-_KIND_WORDS = {"单位预算", "部门预算", "部门决算", "决算", "预算公开"}
-
-
-def _doc_kind(question: str) -> str:
-    if "单位预算" in question:
-        return "单位预算"
-    if re.search(r"决算|实际(花|支出|用)", question):
-        return "部门决算"
-    if "部门预算" in question:
-        return "部门预算"
-    return ""
+def is_budget_term(word: str) -> bool:
+    return word in BUDGET_TERMS or word in SYNONYMS

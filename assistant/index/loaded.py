@@ -56,6 +56,13 @@ class Index:
         return [d.meta for d in self.doc_list]
 
     @cached_property
+    def resolver(self):
+        """Department names typed in questions, resolved against this index's documents."""
+        from assistant.answering.departments import DepartmentResolver
+
+        return DepartmentResolver(self.metas)
+
+    @cached_property
     def departments(self):
         from assistant.orgs import DepartmentIndex
 

@@ -11,15 +11,19 @@ alternatives inside a column, lines starting with "#" are comments.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
-         "org_variants.tsv", "regions.tsv")
+         "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
+         "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt")
 TERM_CLASSES = ("item", "term", "doc_kind")
-CUE_KINDS = ("change", "reason", "amount", "final", "count")
+CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure")
+QUESTION_KINDS = ("compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
+                  "amount")
 REGION_LEVELS = ("municipality", "province", "autonomous", "sar")
 
 
@@ -40,6 +44,12 @@ class Lexicon:
     org_abbreviations: tuple[tuple[str, str], ...]  # (long, short), file order
     org_variants: tuple[tuple[str, tuple[str, ...]], ...]
     regions: tuple[Region, ...]
+    org_synonyms: tuple[tuple[str, str], ...] = ()  # (typed, canonical), question side only
+    org_generic: frozenset[str] = frozenset()  # name endings that name no department alone
+    question_kinds: tuple[tuple[str, str], ...] = ()  # (kind, regex), tried in order
+    count_units: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # (question words, units)
+    relative_years: dict[str, int] = field(default_factory=dict)  # 今年 -> 0, 去年 -> -1
+    filler: tuple[str, ...] = ()  # phrases removed from questions, longest first
     sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -90,6 +100,14 @@ def read(folder: Path = HERE) -> Lexicon:
         org_variants=tuple((cols[0], _alts(cols[1]) if len(cols) > 1 else ())
                            for _, cols in src["org_variants.tsv"]),
         regions=regions,
+        org_synonyms=tuple((cols[0], cols[1] if len(cols) > 1 else "") for _, cols in src["org_synonyms.tsv"]),
+        org_generic=frozenset(cols[0] for _, cols in src["org_generic.txt"]),
+        question_kinds=tuple((cols[0], cols[1] if len(cols) > 1 else "") for _, cols in src["question_kinds.tsv"]),
+        count_units=tuple((_alts(cols[0]), _alts(cols[1]) if len(cols) > 1 else ())
+                          for _, cols in src["count_units.tsv"]),
+        relative_years={cols[0]: int(cols[1]) for _, cols in src["relative_years.tsv"]
+                        if len(cols) > 1 and re.fullmatch(r"[+-]?\d+", cols[1])},
+        filler=tuple(sorted((cols[0] for _, cols in src["filler.txt"]), key=len, reverse=True)),
         sources=src,
     )
 
@@ -138,9 +156,25 @@ def problems(lex: Lexicon | None = None) -> list[str]:
     for n, cols in lex.sources["org_abbreviations.tsv"]:
         if len(cols) < 2 or not cols[1] or len(cols[1]) >= len(cols[0]):
             out.append(f"org_abbreviations.tsv:{n}: the short form must be shorter than “{cols[0]}”")
+    for n, cols in lex.sources["org_synonyms.tsv"]:
+        if len(cols) < 2 or not cols[1]:
+            out.append(f"org_synonyms.tsv:{n}: “{cols[0]}” needs its canonical words")
     for n, cols in lex.sources["regions.tsv"]:
         if len(cols) < 3 or cols[1] not in REGION_LEVELS:
             out.append(f"regions.tsv:{n}: level must be one of {', '.join(REGION_LEVELS)}")
+    for n, cols in lex.sources["question_kinds.tsv"]:
+        if cols[0] not in QUESTION_KINDS:
+            out.append(f"question_kinds.tsv:{n}: kind must be one of {', '.join(QUESTION_KINDS)}")
+        try:
+            re.compile(cols[1] if len(cols) > 1 else "")
+        except re.error as e:
+            out.append(f"question_kinds.tsv:{n}: pattern does not compile ({e})")
+    for n, cols in lex.sources["count_units.tsv"]:
+        if len(cols) < 2 or not _alts(cols[1]):
+            out.append(f"count_units.tsv:{n}: needs the units a count is written in")
+    for n, cols in lex.sources["relative_years.tsv"]:
+        if len(cols) < 2 or not re.fullmatch(r"[+-]?\d+", cols[1]):
+            out.append(f"relative_years.tsv:{n}: offset must be a whole number of years")
     abbrevs: dict[str, str] = {}
     for r in lex.regions:
         for a in r.abbreviations:

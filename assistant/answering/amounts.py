@@ -1,0 +1,165 @@
+"""Figures inside one sentence: which amount, count, change or reason answers the question.
+
+Every figure returned is a slice of the sentence, never computed: a figure that is not
+in a cited source is never stated.
+"""
+from __future__ import annotations
+
+import re
+
+from assistant.tokenize import ITEM_TERMS
+
+AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元|%|％)")
+MONEY = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元)")
+NUMBER = re.compile(r"(?<![A-Za-z0-9.,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![A-Za-z0-9.,-])")
+COUNT = re.compile(r"(?<![\d.])(\d+)\s*(个|辆|台|名|人次|人|位|批次|批|家|项|套|次|所|处|条|团组)")
+# "减少40.05万元", "增长25.6%", "增加6辆": a change and its size.
+CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|上升|节约|压减|多|少)了?\s*"
+                    r"(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|元|%|％|个百分点|辆|人|个|次)")
+# "与上年持平", "与上年预算数相同", "与上年一致", "同比持平": no change.
+SAME = re.compile(r"(与|和|同)(上年|去年|上一年|20\d\d\s*年)[^，。；]{0,12}?(持平|相同|一致|相当|不变)"
+                  r"|同比持平|保持不变|与上年持平|无变化|未发生变化")
+REASON = re.compile(r"(主要原因是|主要原因为|主要原因：|原因是|原因为|原因：|主要是|主要系|主要由于|主要用于|主要为|"
+                    r"由于|因为|系|是因为)[:：]?")
+_DOWN = ("减少", "下降", "降低", "减", "节约", "压减", "少")
+_WAN = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
+
+
+def flat(text: str) -> str:
+    """The text without spaces, line breaks and curly quotes ("“三公” 经费" -> 三公经费)."""
+    return re.sub(r"\s+", "", text).replace("“", "").replace("”", "")
+
+
+def flat_map(text: str) -> tuple[str, list[int]]:
+    """The flat text and, for each of its characters, the position in text (and one past
+    the end), so a term found in the flat text ("三公经费" in "“三公” 经费") maps back."""
+    chars, pos = [], []
+    for i, ch in enumerate(text):
+        if ch.isspace() or ch in "“”":
+            continue
+        chars.append(ch)
+        pos.append(i)
+    pos.append(len(text))
+    return "".join(chars), pos
+
+
+def locate(text: str, alts) -> tuple[int, int] | None:
+    """(start, end) in text of the first of alts said, ignoring spaces and curly quotes."""
+    f, pos = flat_map(text)
+    best = None
+    for a in alts:
+        i = f.find(a.replace("“", "").replace("”", ""))
+        if i >= 0 and (best is None or i < best[0]):
+            best = (pos[i], pos[i + len(a)] if i + len(a) < len(pos) else len(text))
+    return best
+
+
+def find_all(text: str, sub: str) -> list[int]:
+    out, i = [], text.find(sub)
+    while i >= 0 and sub:
+        out.append(i)
+        i = text.find(sub, i + 1)
+    return out
+
+
+def to_wan(figure: str | None) -> float | None:
+    """A money figure in 万元 ("1,097,073.43元" -> 109.707343), None without a money unit."""
+    if not figure:
+        return None
+    m = MONEY.search(figure)
+    if not m:
+        return None
+    return float(m.group(1).replace(",", "")) * _WAN[m.group(2)]
+
+
+def number_of(figure: str | None) -> float | None:
+    if not figure:
+        return None
+    m = NUMBER.search(figure.replace(" ", ""))
+    return float(m.group(1).replace(",", "")) if m else None
+
+
+def first_amount(text: str, start: int = 0, money_only: bool = False) -> re.Match[str] | None:
+    rx = MONEY if money_only else AMOUNT
+    return rx.search(text, start) or None
+
+
+def amount_after(text: str, anchor: int, skip_changes: bool = True) -> re.Match[str] | None:
+    """The first amount at or after anchor that is not the size of a change
+    ("比上年减少40.05万元" is a change, not the item's amount)."""
+    for m in AMOUNT.finditer(text, anchor):
+        if skip_changes and _is_change_size(text, m.start()):
+            continue
+        return m
+    return None
+
+
+def _is_change_size(text: str, i: int) -> bool:
+    before = re.sub(r"\s+", "", text[max(0, i - 6):i])
+    return bool(re.search(r"(增加|减少|增长|下降|降低|上升|节约|压减|增|减|多|少)了?$", before))
+
+
+def change_in(text: str, anchor: int = 0) -> str | None:
+    """The change the sentence states for the item at anchor: "减少40.05万元", or "持平"
+    when it says the figure did not change ("与上年预算持平"); never "减少0万元"."""
+    same = SAME.search(text, anchor)
+    m = None
+    for c in CHANGE.finditer(text, anchor):
+        m = c
+        break
+    if same and (m is None or same.start() < m.start()):
+        return same.group()
+    if m is None:
+        return None
+    if float(m.group(2).replace(",", "")) == 0:
+        return "持平"
+    return m.group().strip()
+
+
+def direction(change: str | None) -> str:
+    if not change:
+        return ""
+    if SAME.search(change) or change == "持平":
+        return "持平"
+    return "减少" if change.startswith(_DOWN) else "增加"
+
+
+def reason_in(text: str, anchor: int = 0) -> str | None:
+    """The reason clause the sentence gives after anchor ("主要原因是…"), to the sentence end."""
+    m = REASON.search(text, anchor)
+    if not m:
+        return None
+    return text[m.start():].rstrip("。；;").strip()
+
+
+def count_in(text: str, units: tuple[str, ...], anchor: int = 0) -> re.Match[str] | None:
+    """The first count in the asked unit at or after anchor (else anywhere)."""
+    for start in (anchor, 0):
+        for m in COUNT.finditer(text, start):
+            if not units or m.group(2) in units:
+                return m
+    return None
+
+
+def figure_attached(text: str, spots: list[tuple[int, int]], after: int = 40, before: int = 20) -> bool:
+    """An amount stands next to where the item is named: after it within ``after`` chars,
+    or just before it. "公用经费2,376.26万元，主要包括：…会议费…" names 会议费 but gives
+    no figure for it."""
+    amounts = [(m.start(), m.end()) for m in AMOUNT.finditer(text)]
+    if not amounts:
+        return False
+    if not spots:
+        return True  # the item is named only by the heading above
+    return any(start <= a0 <= end + after or (a1 <= start and start - a1 <= before)
+               for start, end in spots for a0, a1 in amounts)
+
+
+_ITEMS_FLAT = sorted({t.replace("“", "").replace("”", "") for t in ITEM_TERMS}, key=len, reverse=True)
+
+
+def owned_by_other_item(text: str, item_end: int, figure_start: int, asked: set[str]) -> bool:
+    """A figure after another budget item belongs to that item: in "三公经费…其中：因公出国
+    （境）费5万元" the 5万元 is not the 三公 total."""
+    between = flat(text[item_end:figure_start])
+    asked_flat = {a.replace("“", "").replace("”", "") for a in asked}
+    return any(t in between and not any(t in a or a in t for a in asked_flat) for t in _ITEMS_FLAT)

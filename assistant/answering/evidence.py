@@ -1,0 +1,141 @@
+"""Sentences as evidence: which sentence of the retrieved chunks says what a part asks.
+
+A sentence's *coverage* is the share of the part's content-word weight it says (a word
+said only by the heading above counts less). Budget items (公务接待费, 会议费, 三公经费 …
+lexicon/terms.tsv class "item") are required: a sentence that does not say the asked
+item never answers for it, however much else it matches. That is what keeps "公用经费
+2,376.26万元，主要包括…会议费…" from being quoted as the 会议费 budget, and a
+sub-unit's table row from answering for its 招待费.
+"""
+from __future__ import annotations
+
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+from assistant.answering.amounts import flat
+from assistant.answering.question import Concept, Part
+from assistant.answering.settings import ANSWER
+from assistant.records import Chunk, Hit
+from assistant.tokenize import BUDGET_TERMS, tokenize, words
+
+_SENT = re.compile(r"[^。；！？!?;\n]+[。；！？!?;]?")
+_BUDGET = frozenset(BUDGET_TERMS)
+
+
+@dataclass
+class Sentence:
+    chunk_id: int
+    start: int  # offsets in chunk.text
+    end: int
+    text: str
+    heading: str = ""  # flat heading path (and the lines introducing a table, for its rows)
+    coverage: float = 0.0
+    score: float = 0.0
+    missing: list[str] = field(default_factory=list)  # required items it does not say
+    rank: int = 0  # retrieval rank of its chunk
+
+    @property
+    def is_row(self) -> bool:
+        return "\t" in self.text
+
+
+@dataclass(frozen=True)
+class Weighted:
+    concept: Concept
+    weight: float
+
+
+def split_sentences(chunk_id: int, chunk: Chunk) -> list[Sentence]:
+    return [Sentence(chunk_id, m.start(), m.end(), m.group().strip())
+            for m in _SENT.finditer(chunk.text) if len(m.group().strip()) >= 4]
+
+
+def weigh(index, part: Part) -> list[Weighted]:
+    """Each content word of a part with its IDF weight in the corpus; cue words (减少,
+    为什么, 预算…) weigh little, since they say what is asked, not about what."""
+    s = ANSWER
+    idf = _idf(index)
+    top = idf.get("__max__", 5.0)
+    out = []
+    for c in part.concepts:
+        known = [idf[t] for a in c.alts for t in words(a) if t in idf]
+        w = min(max(known) if known else top, s.max_word_weight)
+        if c.cue:
+            w = min(w, s.cue_weight_cap)
+        if len(c.word) == 1 and not c.word.isdigit():
+            w *= s.single_char_factor
+        out.append(Weighted(c, w))
+    return out
+
+
+def _idf(index) -> dict[str, float]:
+    """Lucene's BM25 IDF, log(1 + (N - df + 0.5) / (df + 0.5)), over the indexed chunks."""
+    cached = index.__dict__.get("_idf")
+    if cached is None:
+        df = Counter(t for toks in index.tokens for t in set(toks))
+        n = len(index.tokens)
+        cached = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
+        cached["__max__"] = math.log(1 + (n + 0.5) / 0.5)
+        index.__dict__["_idf"] = cached
+    return cached
+
+
+def says(text_flat: str, c: Concept) -> float:
+    """How well flat text says a concept: 1 for a document term, 0.85 for the everyday
+    word itself (招待费 inside 业务招待费), 0.5 for a part of a long word."""
+    if any(a in text_flat for a in c.alts[1:]):
+        return 1.0
+    if c.word in text_flat:
+        return 1.0 if len(c.alts) == 1 or c.word in _BUDGET else ANSWER.everyday_word
+    if not c.item and len(c.word) >= 3 and any(len(p) >= 2 and p in text_flat for p in _parts(c.word)):
+        return ANSWER.word_part
+    return 0.0
+
+
+@lru_cache(maxsize=4096)
+def _parts(word: str) -> tuple[str, ...]:
+    return tuple(t for t in tokenize(word) if t != word)
+
+
+def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float, list[str]]:
+    """(coverage, required items not said) of a sentence under its heading."""
+    total = sum(w.weight for w in weights) or 1.0
+    f = flat(text)
+    got, missing = 0.0, []
+    for w in weights:
+        own = says(f, w.concept)
+        head = ANSWER.heading_factor * says(heading, w.concept) if heading else 0.0
+        got += w.weight * max(own, head)
+        if w.concept.item and not own and not head:
+            missing.append(w.concept.word)
+    return got / total, missing
+
+
+def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Sentence]:
+    """Every sentence of the hit chunks, with coverage under its heading; a short
+    sentence naming the item is joined to the figure sentence after it ("（三）公务用车
+    购置和运行维护费。2026 年预算数 1157.69 万元")."""
+    out: list[Sentence] = []
+    for rank, hit in enumerate(hits):
+        chunk = hit.chunk
+        heading = flat(" ".join(chunk.section))
+        first_row = chunk.text.find("\t")
+        # A table row stands under the lines that introduce its table in the chunk.
+        row_heading = heading + flat(chunk.text[max(0, first_row - 200):first_row]) if first_row > 0 else heading
+        prev: Sentence | None = None
+        for s in split_sentences(hit.chunk_id, chunk):
+            s.rank = rank
+            s.heading = row_heading if s.is_row else heading
+            s.coverage, s.missing = cover(weights, s.text, s.heading)
+            if prev is not None and len(prev.text) <= ANSWER.join_short_sentence:
+                both, missing = cover(weights, prev.text + s.text, heading)
+                both *= ANSWER.joined_factor
+                if both > s.coverage and len(missing) <= len(s.missing):
+                    s = Sentence(s.chunk_id, prev.start, s.end, chunk.text[prev.start:s.end].strip(), heading,
+                                 both, missing, rank)
+            out.append(s)
+            prev = s
+    return out

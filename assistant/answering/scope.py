@@ -1,0 +1,137 @@
+"""Which documents a question is about: departments, years as people mean them, kind.
+
+* A department is never refused for its name (departments.py resolves it); a name the
+  index does not hold ("杭州市财政局") gives an empty scope with the reason, so the answer
+  is 未找到 and not another department's figure.
+* Two close candidates (市信访局 for 无锡 and 长沙): the best one is used and the other
+  named in the answer.
+* Years: a document of year Y also states Y−1 figures (上年预算数, 截至Y−1年底, 比上年…),
+  so a question about Y−1 is answered from the Y document when no Y−1 document exists
+  (``prior_year``). "今年"/"去年" without digits resolve against the newest document in
+  scope, and the answer says so.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from assistant.answering.departments import Candidate, Department, Mention
+from assistant.answering.question import Question
+from assistant.answering.settings import RESOLVER
+
+
+@dataclass
+class Scope:
+    doc_ids: list[int]  # positions in index.doc_list the answer may come from
+    reason: str = ""  # why the scope is empty
+    departments: list[Department] = field(default_factory=list)  # the ones used, in question order
+    others: list[Department] = field(default_factory=list)  # close candidates not used
+    mention: str = ""  # the words that named them
+    years: list[int] = field(default_factory=list)  # the document years used
+    prior_year: int | None = None  # the asked year, stated by the next year's document
+    notes: list[str] = field(default_factory=list)  # what the answer must say about this choice
+    named: bool = False  # the question named an organisation (or a region)
+    region_only: bool = False  # only a region was named
+
+    @property
+    def empty(self) -> bool:
+        return not self.doc_ids
+
+
+def scope(index, q: Question, department: str = "", year: int | None = None,
+          kind: str = "") -> Scope:
+    """The documents a question (or the explicit filters of the search tab) may use."""
+    if department:
+        resolution = index.resolver.resolve(department)
+    else:
+        resolution = q.departments if q.departments is not None else index.resolver.resolve(q.text)
+    mentions: list[Mention] = list(resolution.mentions) if resolution is not None else []
+    if department and not mentions:
+        return Scope([], f"未识别部门“{department}”：请写出机构名，如“普陀区政府办”“江苏高院”")
+    groups, others, notes, missing = _departments(mentions)
+    if missing and not groups:
+        return Scope([], f"语料中没有“{'、'.join(missing)}”的文件", mention="、".join(missing), named=True)
+    notes += [f"语料中没有“{m}”的文件" for m in missing]
+    n = len(index.doc_list)
+    region_only = bool(groups) and all(how == "region" for how, _ in groups)
+    if groups:
+        allowed = sorted({i for _, cands in groups for c in cands for i in c.department.doc_ids})
+    else:
+        allowed = list(range(n))
+    used = [c.department for how, cands in groups if how != "region" for c in cands]
+    mention = "、".join(m.text for m in mentions if not m.missing)
+    sc = Scope(allowed, departments=used, others=others, mention=mention, notes=notes,
+               named=bool(groups), region_only=region_only)
+    _years(index, q, sc, year)
+    if sc.doc_ids:
+        _kind(index, q, sc, kind)
+    return sc
+
+
+def _departments(mentions: list[Mention]) -> tuple[list[tuple[str, list[Candidate]]], list[Department],
+                                                   list[str], list[str]]:
+    """(how, candidates) per mention that resolved; close candidates not chosen; notes; and
+    the names the index does not hold."""
+    groups: list[tuple[str, list[Candidate]]] = []
+    others: list[Department] = []
+    notes: list[str] = []
+    missing = [m.text for m in mentions if m.missing]
+    for m in mentions:
+        if m.missing or not m.candidates:
+            continue
+        if m.candidates[0].how == "region":
+            groups.append(("region", m.candidates))
+            continue
+        close = m.close(RESOLVER.close_margin)
+        best = close[0]
+        groups.append((best.how, [best]))
+        rest = [c.department for c in close[1:] if c.department.name != best.department.name]
+        if rest:
+            others += rest
+    return groups, others, notes, missing
+
+
+def _years(index, q: Question, sc: Scope, year: int | None) -> None:
+    docs = index.doc_list
+    asked = [year] if year else list(q.asked_years)
+    if q.relative and not asked:
+        newest = max((docs[i].meta.year or 0 for i in sc.doc_ids), default=0)
+        if newest:
+            asked = sorted({newest + r.relative for r in q.relative if r.relative is not None})
+            words = "、".join(r.said for r in q.relative)
+            sc.notes.append(f"“{words}”按最新文件的年度（{newest}年）理解")
+    if not asked:
+        sc.years = sorted({docs[i].meta.year for i in sc.doc_ids if docs[i].meta.year})
+        return
+    by_year = [i for i in sc.doc_ids if docs[i].meta.year in asked]
+    if by_year:
+        sc.doc_ids = by_year
+        sc.years = sorted(set(asked))
+        return
+    if len(asked) == 1 and sc.named and not sc.region_only:
+        # A document of year Y states the Y-1 figures (上年预算数, 比2025年年初预算数…).
+        nxt = [i for i in sc.doc_ids if docs[i].meta.year == asked[0] + 1]
+        if nxt:
+            sc.doc_ids = nxt
+            sc.years = [asked[0] + 1]
+            sc.prior_year = asked[0]
+            sc.notes.append(f"没有{asked[0]}年的文件，按{asked[0] + 1}年文件中的上年数回答")
+            return
+    have = sorted({docs[i].meta.year for i in sc.doc_ids if docs[i].meta.year})
+    who = f"“{sc.mention}”" if sc.named and sc.mention else "语料中"
+    sc.reason = (f"{who}没有{'、'.join(map(str, asked))}年的文件"
+                 + (f"（有：{'、'.join(map(str, have))}年）" if have and sc.named else ""))
+    sc.doc_ids = []
+
+
+def _kind(index, q: Question, sc: Scope, kind: str) -> None:
+    """A 决算 question takes 决算 documents when the scope has them; a filter kind is strict."""
+    docs = index.doc_list
+    want = kind or q.doc_kind
+    if not want:
+        return
+    same = [i for i in sc.doc_ids if docs[i].meta.kind == want]
+    if same:
+        sc.doc_ids = same
+    elif kind:
+        sc.reason = f"没有{kind}文件"
+        sc.doc_ids = []
