@@ -43,9 +43,12 @@ _ORG_PHRASE = re.compile(
     rf"[{CJK}]{{1,8}}?(?:局|委员会|委|办公室|办公厅|办|法院|检察院|院|厅|署|中心|政府|街道"
     rf"|宣传部|工作部|组织部|统战部|总队|支队)")
 _UNKNOWN_REGION = re.compile(rf"([{CJK}]{{2,3}}?)(省|市|区|县)")
+_ORG_END = "局委办厅院署队所部会心站处馆"
 # First characters that make "X市" a word, not a place ("全市", "本市", "各区"…).
 _NOT_PLACE = set("全本我该各城地社辖外省市区县每此上下")
 _CONNECTORS = set("和与及跟同比、，,；;：:的在")
+# Characters after which a name may start in running text ("请问信访局…", "查一下市府办").
+_BOUNDARY = _CONNECTORS | set("问查看下是了年度请（(“\"'的之里中对给把向从")
 
 
 @dataclass(frozen=True)
@@ -118,6 +121,10 @@ class DepartmentResolver:
         self._typed = [(_typed_pattern(typed, canon), canon)
                        for typed, canon in sorted(lex.org_synonyms, key=lambda p: -len(p[0]))]
         self._generic = lex.org_generic
+        # Words a question goes on with after a name ("三公", "招待费", "预算", "多少" …).
+        self._question_words = {w[:2] for w in list(lex.terms) + list(lex.synonyms) + list(lex.cues)
+                                + list(lex.filler) + list(lex.relative_years) if len(w) >= 2}
+        self._question_words |= set("的和与是有在几多共全今去上本下")
         self.departments = _departments(metas)
         self.regions: dict[str, str] = {}  # surface form in a question -> region stem
         self.region_level: dict[str, str] = {}  # stem -> level suffix
@@ -127,6 +134,10 @@ class DepartmentResolver:
             self.regions.setdefault(r.name + r.suffix, r.name)
             for a in r.abbreviations:
                 self.regions.setdefault(a, r.name)
+        for city, abbreviations in lex.cities.items():
+            self._add_region(city + "市", city, "市")
+            for a in abbreviations:
+                self.regions.setdefault(a, city)
         self.regions.setdefault("国家", "中央")
         self.regions.setdefault("中央", "中央")
         for d in self.departments:
@@ -185,7 +196,10 @@ class DepartmentResolver:
                 if start in inside:
                     continue
                 span = run[start:end]
-                cands = self._match_span(span, regionless=start not in after)
+                # Read without a region only where a name can start: "南京信访局" is not any
+                # 信访局, and right after a place name the user named the region.
+                regionless = start not in after and (start == 0 or run[start - 1] in _BOUNDARY)
+                cands = self._match_span(span, regionless=regionless, ends_name=self._name_ends(run, end))
                 if cands:
                     out.append(Mention(span, offset + start, offset + end, cands))
         return out
@@ -218,17 +232,29 @@ class DepartmentResolver:
                 return None
         return i, m.end()
 
-    def _match_span(self, span: str, regionless: bool = True) -> list[Candidate]:
+    def _name_ends(self, run: str, end: int) -> bool:
+        """Whether a name can end here: not followed by more of a name ("市医保|中心",
+        "市自然资源|确权登记中心"), only by the end, a connector, or the question's words."""
+        if end >= len(run):
+            return True
+        nxt = run[end:end + 2]
+        return nxt[0] in _CONNECTORS or any(nxt.startswith(w) or w.startswith(nxt) for w in self._question_words)
+
+    def _match_span(self, span: str, regionless: bool = True, ends_name: bool = True) -> list[Candidate]:
         best: dict[str, Candidate] = {}
         for stems, level, core in self._parses(span):
             if not (stems or level) and not regionless:
                 continue
             key = self._canonical(core)
-            if len(key) < 2 or key[-1] not in self.by_last or key in self._generic:
+            if len(key) < 2 or (not (stems or level) and key in self._generic):
                 continue
-            for form, dept in self.by_last[key[-1]]:
+            forms = list(self.by_last.get(key[-1], ()))
+            if key[-1] not in _ORG_END:
+                # "北京商务", "普陀财政": the name without its 局/委/办 (compared as key + suffix)
+                forms += [(f, d) for ch in _ORG_END for f, d in self.by_last.get(ch, ()) if f[:-1] == key]
+            for form, dept in forms:
                 core_score, how = self._core_score(key, form, bool(stems or level))
-                if not core_score:
+                if not core_score or (how == "suffix" and not ends_name):
                     continue
                 region = self._region_score(stems, level, dept)
                 if not region:
@@ -277,12 +303,15 @@ class DepartmentResolver:
         s = self.settings
         if key == form:
             return s.exact, "exact"
-        if not has_region:
+        if form[:-1] == key and form[-1] in _ORG_END:
+            return s.suffix_dropped, "suffix"
+        if not has_region and len(key) < s.min_regionless_partial:
             return 0.0, ""
         if form.endswith(key):
             return s.core_end, "end"
         ratio = len(key) / len(form)
-        if len(key) >= 3 and key[-1] == form[-1] and ratio >= s.min_ratio and _in_order(key, form):
+        need = s.min_ratio_first if key[0] == form[0] else s.min_ratio
+        if len(key) >= 3 and key[-1] == form[-1] and ratio >= need and _in_order(key, form):
             return s.in_order_base + s.in_order_span * ratio, "in_order"
         return 0.0, ""
 
@@ -309,7 +338,8 @@ class DepartmentResolver:
             if stems:
                 o = _ORG_PHRASE.match(q, j)
                 if o and not any(a < o.end() and b > i for a, b in covered):
-                    out.append(Mention(q[i:o.end()], i, o.end(), missing=True))
+                    similar = self._similar(stems, q[j:o.end()])
+                    out.append(Mention(q[i:o.end()], i, o.end(), similar, missing=not similar))
                     i = o.end()
                     continue
                 out.append(Mention(q[i:j], i, j, self._region_only(stems)))
@@ -324,6 +354,26 @@ class DepartmentResolver:
                     continue
             i += 1
         return out
+
+    def _similar(self, stems: tuple[str, ...], core: str) -> list[Candidate]:
+        """A body the region holds whose name shares most of the typed one's characters
+        ("深圳文体旅游局" ~ 深圳市文化广电旅游体育局); none when nothing shares enough
+        ("杭州市财政局" when 杭州 has only 气象局, 公安局 …: the index lacks it)."""
+        typed = self._canonical(core)
+        key = set(typed) - set(_ORG_END)
+        if len(key) < 2:
+            return []
+        out = []
+        for d in self.by_stem.get(stems[-1], []):
+            if not _compatible(stems, d.stems):
+                continue
+            names = list(d.cores) + [split_region(n).rest for n in d.names]
+            if not any(n.endswith(typed[-1]) for n in names):
+                continue  # 退役军人局 is not 退役军人服务中心
+            overlap = max(len(key & (set(c) - set(_ORG_END))) / len(key) for c in names)
+            if overlap >= self.settings.similar_overlap:
+                out.append(Candidate(d, round(self.settings.similar * overlap, 4), "similar"))
+        return sorted(out, key=lambda c: -c.score)[:1]
 
     def _region_chain(self, q: str, i: int) -> tuple[tuple[str, ...], int]:
         stems: list[str] = []
@@ -348,8 +398,10 @@ class DepartmentResolver:
                 continue
             own = d.stems and d.stems[-1] == stems[-1]
             # a township's own 人民政府 is the organisation "东庠乡" names
-            score = s.exact if own and d.cores[0] == "政府" else (s.region_only_own if own else s.region_only_sub)
-            out.append(Candidate(d, score, "region"))
+            if own and d.cores[0] == "政府":
+                out.append(Candidate(d, s.exact, "exact"))
+                continue
+            out.append(Candidate(d, s.region_only_own if own else s.region_only_sub, "region"))
         return sorted(out, key=lambda c: -c.score)
 
 
@@ -388,7 +440,10 @@ def _compatible(q_stems: Sequence[str], doc_stems: Sequence[str], innermost: boo
 
 def _non_overlapping(found: list[Mention]) -> list[Mention]:
     """The best mentions that do not overlap: higher score first, then the longer span."""
-    order = sorted(found, key=lambda m: (-m.candidates[0].score, -(m.end - m.start), m.start))
+    # A name read without its 局/委/办 ("无锡应急") is a weaker reading than one that ends in
+    # its suffix ("无锡应急执法局"), whichever scores higher on its own.
+    order = sorted(found, key=lambda m: (-(m.candidates[0].score - (0.25 if m.candidates[0].how == "suffix" else 0)),
+                                         -(m.end - m.start), m.start))
     chosen: list[Mention] = []
     for m in order:
         if all(m.end <= c.start or m.start >= c.end for c in chosen):
@@ -415,10 +470,14 @@ def _departments(metas: Sequence[DocMeta]) -> list[Department]:
         core = canonical_core(rest)
         if not core:
             continue
+        # "上海市统计和大数据研究院（上海市统计数据管理中心）": the bracket is another name.
+        alias = [canonical_core(split_region(a).rest) for a in re.findall(r"[（(]([^）)]{4,})[）)]", rest)
+                 if not re.fullmatch(r"本级|汇总|部门|单位", a)]
         stems = tuple(unit_stem(u) for u in units)
         key = (stems[-1] if stems else "", core)
         g = groups.setdefault(key, {"name": meta.department, "units": units, "stems": stems, "core": core,
-                                    "docs": [], "names": []})
+                                    "docs": [], "names": [], "alias": []})
+        g["alias"] += [a for a in alias if a and a not in g["alias"]]
         g["docs"].append(i)
         if meta.department not in g["names"]:
             g["names"].append(meta.department)
@@ -428,7 +487,7 @@ def _departments(metas: Sequence[DocMeta]) -> list[Department]:
     for g in groups.values():
         inner = g["units"][-1] if g["units"] else ""
         level = inner[len(unit_stem(inner)):] if inner else ""
-        cores = tuple(dict.fromkeys([g["core"]] + core_variants(g["core"])))
+        cores = tuple(dict.fromkeys([g["core"]] + core_variants(g["core"]) + g["alias"]))
         out.append(Department(g["name"], tuple(g["units"]), g["stems"], level, cores, tuple(g["docs"]),
                               tuple(g["names"])))
     return out

@@ -16,9 +16,14 @@ class ResolverSettings:
     max_span: int = 24  # longest name span tried; "长沙市人民政府国有资产监督管理委员会" is 18
     exact: float = 1.0  # the core as the documents' own (after abbreviation rules)
     core_end: float = 0.9  # the end of the official core: 交管支队 of 公安局交管支队
-    in_order_base: float = 0.55  # characters in order: 安监局 in 安全生产监督管理局 …
+    suffix_dropped: float = 0.9  # the name without its 局/委/办: "北京民政", "普陀财政"
+    in_order_base: float = 0.6  # characters in order: 安监局 in 安全生产监督管理局 …
     in_order_span: float = 0.3  # … plus this share of how much of the core the span says
     min_ratio: float = 0.3  # in-order spans must say this share of the core (with a region)
+    min_ratio_first: float = 0.2  # … or less when they start with its first character ("钻石办")
+    min_regionless_partial: int = 4  # no region: only exact names, or partial ones this long
+    similar: float = 0.6  # a known region, an unknown name sharing most characters with one of its bodies
+    similar_overlap: float = 0.75  # … share of the typed name's characters it must share
     region_named: float = 1.0  # the question names the department's region
     level_word: float = 0.9  # "市府办": a department of that level, region unnamed
     region_dropped: float = 0.85  # no region at all ("信访局"): right body, maybe wrong place

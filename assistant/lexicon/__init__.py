@@ -19,7 +19,7 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
-         "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt")
+         "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
 CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure")
 QUESTION_KINDS = ("compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
@@ -50,6 +50,7 @@ class Lexicon:
     count_units: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # (question words, units)
     relative_years: dict[str, int] = field(default_factory=dict)  # 今年 -> 0, 去年 -> -1
     filler: tuple[str, ...] = ()  # phrases removed from questions, longest first
+    cities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # city -> one-character names
     sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -107,6 +108,7 @@ def read(folder: Path = HERE) -> Lexicon:
                           for _, cols in src["count_units.tsv"]),
         relative_years={cols[0]: int(cols[1]) for _, cols in src["relative_years.tsv"]
                         if len(cols) > 1 and re.fullmatch(r"[+-]?\d+", cols[1])},
+        cities={cols[0]: _alts(cols[1]) if len(cols) > 1 else () for _, cols in src["cities.tsv"]},
         filler=tuple(sorted((cols[0] for _, cols in src["filler.txt"]), key=len, reverse=True)),
         sources=src,
     )
@@ -176,9 +178,9 @@ def problems(lex: Lexicon | None = None) -> list[str]:
         if len(cols) < 2 or not re.fullmatch(r"[+-]?\d+", cols[1]):
             out.append(f"relative_years.tsv:{n}: offset must be a whole number of years")
     abbrevs: dict[str, str] = {}
-    for r in lex.regions:
-        for a in r.abbreviations:
-            if a in abbrevs:
-                out.append(f"regions.tsv: abbreviation “{a}” used by {abbrevs[a]} and {r.name}")
-            abbrevs[a] = r.name
+    for name, short in [(r.name, a) for r in lex.regions for a in r.abbreviations] + \
+            [(c, a) for c, alts in lex.cities.items() for a in alts]:
+        if short in abbrevs:
+            out.append(f"regions.tsv/cities.tsv: abbreviation “{short}” used by {abbrevs[short]} and {name}")
+        abbrevs[short] = name
     return out
