@@ -12,7 +12,7 @@ from assistant.tokenize import ITEM_TERMS
 AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元|%|％)")
 MONEY = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元)")
 NUMBER = re.compile(r"(?<![A-Za-z0-9.,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![A-Za-z0-9.,-])")
-COUNT = re.compile(r"(?<![\d.])(\d+)\s*(个|辆|台|名|人次|人|位|批次|批|家|项|套|次|所|处|条|团组)")
+COUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(个|辆|台|名|人次|人|位|批次|批|家|项|套|次|所|处|条|团组|分)")
 # "减少40.05万元", "增长25.6%", "增加6辆": a change and its size.
 CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|上升|节约|压减|多|少)了?\s*"
                     r"(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|元|%|％|个百分点|辆|人|个|次)")
@@ -25,9 +25,13 @@ _DOWN = ("减少", "下降", "降低", "减", "节约", "压减", "少")
 _WAN = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
 
 
+_BRACKETS = str.maketrans("（）", "()")
+
+
 def flat(text: str) -> str:
-    """The text without spaces, line breaks and curly quotes ("“三公” 经费" -> 三公经费)."""
-    return re.sub(r"\s+", "", text).replace("“", "").replace("”", "")
+    """The text without spaces, line breaks and curly quotes, brackets half-width
+    ("“三公” 经费" -> 三公经费, "因公出国（境）费" -> 因公出国(境)费)."""
+    return re.sub(r"\s+", "", text).replace("“", "").replace("”", "").translate(_BRACKETS)
 
 
 def flat_map(text: str) -> tuple[str, list[int]]:
@@ -37,7 +41,7 @@ def flat_map(text: str) -> tuple[str, list[int]]:
     for i, ch in enumerate(text):
         if ch.isspace() or ch in "“”":
             continue
-        chars.append(ch)
+        chars.append(ch.translate(_BRACKETS))
         pos.append(i)
     pos.append(len(text))
     return "".join(chars), pos
@@ -48,7 +52,7 @@ def locate(text: str, alts) -> tuple[int, int] | None:
     f, pos = flat_map(text)
     best = None
     for a in alts:
-        i = f.find(a.replace("“", "").replace("”", ""))
+        i = f.find(flat(a))
         if i >= 0 and (best is None or i < best[0]):
             best = (pos[i], pos[i + len(a)] if i + len(a) < len(pos) else len(text))
     return best
@@ -84,10 +88,12 @@ def first_amount(text: str, start: int = 0, money_only: bool = False) -> re.Matc
     return rx.search(text, start) or None
 
 
-def amount_after(text: str, anchor: int, skip_changes: bool = True) -> re.Match[str] | None:
+def amount_after(text: str, anchor: int, skip_changes: bool = True, percent: bool = True
+                 ) -> re.Match[str] | None:
     """The first amount at or after anchor that is not the size of a change
-    ("比上年减少40.05万元" is a change, not the item's amount)."""
-    for m in AMOUNT.finditer(text, anchor):
+    ("比上年减少40.05万元" is a change, not the item's amount); money only unless
+    ``percent`` (a "多少钱" question is never answered by "95%")."""
+    for m in (AMOUNT if percent else MONEY).finditer(text, anchor):
         if skip_changes and _is_change_size(text, m.start()):
             continue
         return m
@@ -96,7 +102,7 @@ def amount_after(text: str, anchor: int, skip_changes: bool = True) -> re.Match[
 
 def _is_change_size(text: str, i: int) -> bool:
     before = re.sub(r"\s+", "", text[max(0, i - 6):i])
-    return bool(re.search(r"(增加|减少|增长|下降|降低|上升|节约|压减|增|减|多|少)了?$", before))
+    return bool(re.search(r"(增加|减少|增长|下降|降低|上升|节约|压减|减支|增支|增|减|多|少)了?$", before))
 
 
 def change_in(text: str, anchor: int = 0) -> str | None:
@@ -154,12 +160,12 @@ def figure_attached(text: str, spots: list[tuple[int, int]], after: int = 40, be
                for start, end in spots for a0, a1 in amounts)
 
 
-_ITEMS_FLAT = sorted({t.replace("“", "").replace("”", "") for t in ITEM_TERMS}, key=len, reverse=True)
+_ITEMS_FLAT = sorted({flat(t) for t in ITEM_TERMS}, key=len, reverse=True)
 
 
 def owned_by_other_item(text: str, item_end: int, figure_start: int, asked: set[str]) -> bool:
     """A figure after another budget item belongs to that item: in "三公经费…其中：因公出国
     （境）费5万元" the 5万元 is not the 三公 total."""
     between = flat(text[item_end:figure_start])
-    asked_flat = {a.replace("“", "").replace("”", "") for a in asked}
+    asked_flat = {flat(a) for a in asked}
     return any(t in between and not any(t in a or a in t for a in asked_flat) for t in _ITEMS_FLAT)

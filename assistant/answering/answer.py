@@ -24,7 +24,9 @@ from assistant.records import Answer, Citation, Hit
 
 FIGURE_KINDS = ("amount", "code_amount", "count", "change", "reason", "yesno", "compare")
 PASSAGE_KINDS = ("list", "describe")
-_NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|0\.00|0万元|0元|零")
+_FINAL = re.compile(r"决算|执行数|实际执行|执行|实际支出|实际使用|使用|支出数")
+_NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|0\.00|0万元|0元|零"
+                       r"|不编制|未编制|不编列|未列|暂不|不予安排")
 
 
 @dataclass
@@ -145,25 +147,38 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         return change, change + (pct.group() if pct else "")
     if kind == "count":
         if s.is_row:
+            # A table row counts only under a header that names what is counted ("编制人数").
+            if not _COUNT_HEADER.search(s.heading + text):
+                return None
             m = A.NUMBER.search(text, anchor)
             return (m.group(), m.group()) if m else None
         m = A.count_in(text, part.units, anchor)
-        if not m:
+        if not m or (item_end >= 0 and m.start() > item_end + _COUNT_REACH and part.items):
             return None
         return m.group().strip(), m.group().strip()
     if kind == "yesno":
+        if item_end < 0 and part.items:
+            return None  # 有没有 is answered by a sentence that names the item itself
+        if part.units:
+            # "有公车吗": the count answers it ("共有车辆0辆"), not a budget line for cars.
+            m = A.count_in(text, part.units, anchor)
+            if not m:
+                return None
+            n = A.number_of(m.group())
+            return m.group().strip(), ("没有" if n == 0 else "有") + f"（{m.group().strip()}）"
         return _yesno(text, anchor, item_end)
     # amount, code_amount, compare
     if sc.prior_year:
         return _prior_year_amount(text, anchor, sc.prior_year)
     if part.final:
-        j = text.find("决算", anchor)
-        anchor = j if j >= 0 else anchor
+        # "年初预算为2.85万元，支出决算为0.39万元"; "应急资金为280万元，执行数70万元"
+        m = _FINAL.search(text, anchor)
+        anchor = m.start() if m else anchor
     elif part.initial:
         j = text.find("年初", anchor)
         anchor = j if j >= 0 else anchor
     if s.is_row:
-        m = A.AMOUNT.search(text, anchor) or A.NUMBER.search(text, anchor)
+        m = (A.AMOUNT if part.percent else A.MONEY).search(text, anchor) or A.NUMBER.search(text, anchor)
         if not m:
             return None
         fig = m.group().strip()
@@ -171,23 +186,49 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         return fig, f"{fig}（表内数，单位：{unit}）" if unit else fig
     if part.kind != "code_amount" and not A.figure_attached(A.flat(text), _spots(weights, A.flat(text))):
         return None
-    m = A.amount_after(text, anchor) or A.amount_after(text, 0)
+    pct = part.percent
+    m = A.amount_after(text, anchor, percent=pct) or A.amount_after(text, 0, percent=pct)
     if m is None:
         return None
     if item_end >= 0 and m.start() > item_end and A.owned_by_other_item(text, item_end, m.start(), _asked(part)):
         return None
+    if item_end >= 0 and _in_list(text, anchor, item_end) and not (0 <= m.start() - item_end <= _LIST_REACH):
+        # "额104.82万元，主要用于信访推广宣传服务、律师咨询服务、…": the item is one of a
+        # list under a total; the total is not its figure.
+        return None
     return m.group().strip(), m.group().strip()
+
+
+_LIST_REACH = 8  # an amount this close after a listed item is its own ("律师咨询服务30万元")
+
+
+def _in_list(text: str, start: int, end: int) -> bool:
+    """Whether the item at text[start:end] is within one element of an enumeration
+    ("…主要用于审计业务经费、审计业务培训费和审计法规综合业务费"): the element is
+    bounded by "、"/和/及 on either side, in a clause that says 用于/包括/主要是/等."""
+    seps = "、，。；：:,和及与"
+    left = max(text.rfind(ch, 0, start) for ch in seps)
+    right = min([i for i in (text.find(ch, end) for ch in seps + "等") if i >= 0] or [len(text)])
+    before = text[left] if left >= 0 else ""
+    after = text[right] if right < len(text) else ""
+    if before not in "、和及与" and after not in "、和及与等":
+        return False
+    clause_start = max(text.rfind(ch, 0, start) for ch in "。；")
+    clause = text[clause_start + 1:right + 40]
+    return bool(re.search(r"用于|包括|包含|主要是|主要有|涵盖|如|等", clause))
 
 
 def _prior_year_amount(text: str, anchor: int, year: int) -> tuple[str, str] | None:
     """The year-before figure a document states: "比2025年年初预算数14708.87万元增加…",
     "2016年度部门支出预算安排为8,648.07万元", a comparison row "2021 1493.51 …", or the
     current figure when the sentence says it equals the year before ("与2024年预算持平")."""
+    if "\t" in text:
+        # A comparison row "2021 1493.51 1290.47 203.04": the year is its label.
+        row = re.match(rf"\s*{year}\s*(?:年度?)?\t", text)
+        n = A.NUMBER.search(text, row.end()) if row else None
+        return (n.group(), f"{n.group()}（{year}年）") if n else None
     m = re.search(rf"{year}\s*年|上年|去年|上一年", text)
     if m:
-        if "\t" in text:
-            n = A.NUMBER.search(text, m.end())
-            return (n.group(), n.group()) if n else None
         a = A.amount_after(text, m.end())
         if a and not re.search(r"[，。；]", text[m.end():a.start()].replace("，增", "")):
             return a.group().strip(), f"{a.group().strip()}（{year}年）"
@@ -269,6 +310,8 @@ def _has_code(q: Question, text: str) -> bool:
 
 
 _UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
+_COUNT_HEADER = re.compile(r"人数|编制数|实有|车辆数|辆|台数|个数|数量")
+_COUNT_REACH = 60  # a count further than this after the item counts something else
 
 
 def _table_unit(index, chunk, reach: int = 3000) -> str | None:
@@ -291,8 +334,9 @@ def _kind_bonus(q: Question, part: Part, s: Sentence) -> float:
     if kind in ("amount", "code_amount", "compare", "yesno"):
         bonus += b.has_amount if has_amount else (b.has_number_only if A.NUMBER.search(text) else b.no_figure)
     elif kind == "change":
-        bonus += b.has_change if (A.CHANGE.search(text) or A.SAME.search(text)) else \
-            (-0.1 if has_amount else b.no_figure)
+        money = any(A.MONEY.match(m.group(2) + m.group(3)) for m in A.CHANGE.finditer(text))
+        bonus += b.has_change if (money or A.SAME.search(text)) else \
+            (b.has_change / 2 if A.CHANGE.search(text) else (-0.1 if has_amount else b.no_figure))
     elif kind == "count":
         ok = any(m.group(2) in part.units for m in A.COUNT.finditer(text)) if part.units else bool(A.COUNT.search(text))
         bonus += b.has_count if ok else (b.has_number_only if s.is_row and A.NUMBER.search(text) else b.no_figure)
@@ -313,11 +357,14 @@ def _hinted_change(text: str) -> tuple[float, float] | None:
     m = re.search(r"(\d+(?:\.\d+)?)\s*(多)?\s*(亿|万)(多)?", text)
     if not m:
         return None
-    v = float(m.group(1)) * (10000.0 if m.group(3) == "亿" else 1.0)
+    scale = 10000.0 if m.group(3) == "亿" else 1.0
+    v = float(m.group(1)) * scale
     if m.group(2) or m.group(4):
-        step = 10 ** (len(m.group(1).split(".")[0]) - 1) * (10000.0 if m.group(3) == "亿" else 1.0)
+        step = 10 ** (len(m.group(1).split(".")[0]) - 1) * scale  # "1100多万": 1100 to 1200
         return v, v + step
-    return v * 0.995, v * 1.005
+    digits = m.group(1).split(".")
+    half = 0.5 * (10 ** -len(digits[1]) if len(digits) > 1 else 1) * scale  # "1.2亿": 1.15 to 1.25亿
+    return v - half, v + half
 
 
 def _proximity(part: Part, weights: list[Weighted], s: Sentence) -> float:
@@ -356,7 +403,8 @@ def _doc_bonus(q: Question, sc: Scope, doc, latest: int, s: Sentence) -> float:
     if q.doc_kind:
         bonus += b.asked_kind if kind == q.doc_kind else 0.0
     else:
-        bonus += b.department_budget if kind in ("部门预算", "部门决算") else 0.0
+        # "安排了多少" asks the budget: a 部门预算 first, a 决算 only when asked for.
+        bonus += b.department_budget if kind == "部门预算" else (-b.department_budget if kind == "部门决算" else 0.0)
     if not q.asked_years and latest and doc.meta.year == latest:
         bonus += b.newest_document
     if sc.prior_year and re.search(rf"{sc.prior_year}\s*年|上年|去年|上一年|^{sc.prior_year}", s.text):

@@ -48,9 +48,23 @@ class Weighted:
     weight: float
 
 
+_SENT_SOFT = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
+
+
 def split_sentences(chunk_id: int, chunk: Chunk) -> list[Sentence]:
-    return [Sentence(chunk_id, m.start(), m.end(), m.group().strip())
-            for m in _SENT.finditer(chunk.text) if len(m.group().strip()) >= 4]
+    """Sentences of a chunk. A line break ends a sentence only in a table (rows) or after a
+    sentence end; a prose line broken by the PDF ("…人员进出及退休变化，\n56.95 1.87%以及
+    项目支出中合同支付进度条款等原因") runs on."""
+    text = chunk.text
+    rx = _SENT if "\t" in text else _SENT_SOFT
+    out = []
+    for m in rx.finditer(text):
+        piece = m.group()
+        a = m.start() + (len(piece) - len(piece.lstrip()))
+        b = m.start() + len(piece.rstrip())
+        if b - a >= 4:
+            out.append(Sentence(chunk_id, a, b, text[a:b]))
+    return out
 
 
 def weigh(index, part: Part) -> list[Weighted]:
@@ -86,9 +100,9 @@ def _idf(index) -> dict[str, float]:
 def says(text_flat: str, c: Concept) -> float:
     """How well flat text says a concept: 1 for a document term, 0.85 for the everyday
     word itself (招待费 inside 业务招待费), 0.5 for a part of a long word."""
-    if any(a in text_flat for a in c.alts[1:]):
+    if any(flat(a) in text_flat for a in c.alts[1:]):
         return 1.0
-    if c.word in text_flat:
+    if flat(c.word) in text_flat:
         return 1.0 if len(c.alts) == 1 or c.word in _BUDGET else ANSWER.everyday_word
     if not c.item and len(c.word) >= 3 and any(len(p) >= 2 and p in text_flat for p in _parts(c.word)):
         return ANSWER.word_part

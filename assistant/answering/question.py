@@ -57,6 +57,7 @@ class Part:
     units: tuple[str, ...] = ()  # for a count: the units it must be counted in
     final: bool = False  # asks the 决算 (actual) figure: 实际花了, 决算
     initial: bool = False  # asks the 年初预算 figure
+    percent: bool = False  # asks a rate or share ("执行率", "占比"): a % may answer
 
     @property
     def items(self) -> list[Concept]:
@@ -229,6 +230,12 @@ def _merge_code_parts(parts: list[Part], q: Question) -> list[Part]:
     return parts
 
 
+# The budget as a whole, when a question names no item but 预算/收入/支出 ("预算比去年多了多少").
+_TOTAL = re.compile(r"预算|收入|支出|总额|总计|经费")
+TOTAL_BUDGET = Concept("预算总额", ("预算总额", "收支预算总计", "收入支出预算总计", "收支总预算", "预算总计",
+                                  "收入预算", "支出预算", "收入总计", "支出总计", "收支总计", "部门预算", "预算收入",
+                                  "本年收入", "本年支出", "收入支出总计"), True)
+_PERCENT = re.compile(r"率|比例|百分|占比|占|%|％|幅度|几成")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 _COUNT_WORD = re.compile(r"^(几|多少)[\u4e00-\u9fff]?$")
 
@@ -251,21 +258,34 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         out.append(Concept(word, tuple(dict.fromkeys(alts)), item, cue))
     if q.codes and kind == "amount":
         kind = "code_amount"
-    final = bool(re.search(r"决算|实际(花|支出|用|执行)|执行了?多少|用了多少|花了多少", flat)) and "年初" not in flat
+    final = bool(re.search(r"决算|实际(花|支出|用|执行)|执行了?多少|用了多少|花了多少|花了?没|花了吗", flat)) \
+        and "年初" not in flat
     initial = "年初" in flat
-    return Part(text=clause.strip(), kind=kind, concepts=out, units=_count_units(flat) if kind == "count" else (),
-                final=final, initial=initial)
+    if kind in ("count", "compare", "yesno"):
+        units, doc_words = _counted(flat)
+        if doc_words and not any(set(c.alts) & set(doc_words) for c in out):
+            # "有多少人", "有公车吗": what is counted, in the words documents count it with.
+            out.append(Concept("·".join(units), doc_words, False, "count"))
+    if not any(c.item or not c.cue for c in out) and _TOTAL.search(flat):
+        # "北京发改委2026年预算为啥少了1100多万", "预算比去年多了多少": the budget as a whole.
+        out.append(TOTAL_BUDGET)
+    return Part(text=clause.strip(), kind=kind, concepts=out, units=_count_units(flat) if kind in ("count", "compare", "yesno")
+                else (), final=final, initial=initial, percent=bool(_PERCENT.search(flat)))
+
+
+def _counted(flat: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
+    """(units, document words) of what a question counts, read first from the words after
+    几/多少 ("江苏省人民检察院有几辆车" counts 车, not the 人 of 人民)."""
+    m = re.search(r"几|多少", flat)
+    for text in ((flat[m.end():m.end() + 8],) if m else ()) + (flat,):
+        for words, units, doc_words in lexicon.load().count_units:
+            if any(w in text for w in words):
+                return units, doc_words
+    return (), ()
 
 
 def _count_units(flat: str) -> tuple[str, ...]:
-    """The units a count must be in, read first from the words after 几/多少 ("江苏省人民
-    检察院有几辆车" counts 车, not the 人 of 人民)."""
-    m = re.search(r"几|多少", flat)
-    for text in ((flat[m.end():m.end() + 8],) if m else ()) + (flat,):
-        for words, units in lexicon.load().count_units:
-            if any(w in text for w in words):
-                return units
-    return ()
+    return _counted(flat)[0]
 
 
 def is_budget_term(word: str) -> bool:

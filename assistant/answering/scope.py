@@ -132,6 +132,8 @@ def _kind(index, q: Question, sc: Scope, kind: str) -> None:
     same = [i for i in sc.doc_ids if docs[i].meta.kind == want]
     if same:
         sc.doc_ids = same
-    elif kind:
-        sc.reason = f"没有{kind}文件"
+    elif kind or (want == "部门决算" and "决算" in q.text):
+        # "2017年部门决算本年支出多少" with only a 三公 summary of 2017: that is no 决算.
+        sc.reason = (f"“{sc.mention}”" if sc.mention else "语料中") + \
+            f"没有{'、'.join(map(str, sc.years)) + '年的' if sc.years else ''}{kind or '部门决算'}文件"
         sc.doc_ids = []

@@ -21,7 +21,7 @@ FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbrevia
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
          "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
-CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure")
+CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "list", "describe")
 QUESTION_KINDS = ("compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
                   "amount")
 REGION_LEVELS = ("municipality", "province", "autonomous", "sar")
@@ -47,7 +47,8 @@ class Lexicon:
     org_synonyms: tuple[tuple[str, str], ...] = ()  # (typed, canonical), question side only
     org_generic: frozenset[str] = frozenset()  # name endings that name no department alone
     question_kinds: tuple[tuple[str, str], ...] = ()  # (kind, regex), tried in order
-    count_units: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = ()  # (question words, units)
+    # (question words, units, document words): "多少人" counts in 人/名, said as 实有人员…
+    count_units: tuple[tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]], ...] = ()
     relative_years: dict[str, int] = field(default_factory=dict)  # 今年 -> 0, 去年 -> -1
     filler: tuple[str, ...] = ()  # phrases removed from questions, longest first
     cities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # city -> one-character names
@@ -104,8 +105,8 @@ def read(folder: Path = HERE) -> Lexicon:
         org_synonyms=tuple((cols[0], cols[1] if len(cols) > 1 else "") for _, cols in src["org_synonyms.tsv"]),
         org_generic=frozenset(cols[0] for _, cols in src["org_generic.txt"]),
         question_kinds=tuple((cols[0], cols[1] if len(cols) > 1 else "") for _, cols in src["question_kinds.tsv"]),
-        count_units=tuple((_alts(cols[0]), _alts(cols[1]) if len(cols) > 1 else ())
-                          for _, cols in src["count_units.tsv"]),
+        count_units=tuple((_alts(cols[0]), _alts(cols[1]) if len(cols) > 1 else (),
+                           _alts(cols[2]) if len(cols) > 2 else ()) for _, cols in src["count_units.tsv"]),
         relative_years={cols[0]: int(cols[1]) for _, cols in src["relative_years.tsv"]
                         if len(cols) > 1 and re.fullmatch(r"[+-]?\d+", cols[1])},
         cities={cols[0]: _alts(cols[1]) if len(cols) > 1 else () for _, cols in src["cities.tsv"]},
