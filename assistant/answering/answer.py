@@ -159,6 +159,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     if kind == "yesno":
         if item_end < 0 and part.items:
             return None  # 有没有 is answered by a sentence that names the item itself
+        if _NEGATIVE.search(text[max(0, anchor - 6):anchor]):
+            return None, "没有"  # "本单位无下属单位", "本部门无因公出国(境)经费预算"
         if part.units:
             # "有公车吗": the count answers it ("共有车辆0辆"), not a budget line for cars.
             m = A.count_in(text, part.units, anchor)
@@ -169,7 +171,7 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         return _yesno(text, anchor, item_end)
     # amount, code_amount, compare
     if sc.prior_year:
-        return _prior_year_amount(text, anchor, sc.prior_year)
+        return _prior_year_amount(text, anchor, sc.prior_year) if item_end >= 0 or s.is_row else None
     if part.final:
         # "年初预算为2.85万元，支出决算为0.39万元"; "应急资金为280万元，执行数70万元"
         m = _FINAL.search(text, anchor)
@@ -178,11 +180,16 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         j = text.find("年初", anchor)
         anchor = j if j >= 0 else anchor
     if s.is_row:
+        if item_end < 0 and not (q.codes and _has_code(q, text)):
+            return None  # the row's own label must name what is asked, not only its heading
         m = (A.AMOUNT if part.percent else A.MONEY).search(text, anchor) or A.NUMBER.search(text, anchor)
         if not m:
             return None
         fig = m.group().strip()
         unit = None if A.AMOUNT.fullmatch(fig) else _table_unit(index, chunk)
+        if unit == "元":
+            wan = A.number_of(fig)
+            return fig + "元", f"{fig}元（{wan / 10000:,.2f}万元，表内数）" if wan is not None else fig
         return fig, f"{fig}（表内数，单位：{unit}）" if unit else fig
     if part.kind != "code_amount" and not A.figure_attached(A.flat(text), _spots(weights, A.flat(text))):
         return None
@@ -280,7 +287,23 @@ def _anchor(q: Question, part: Part, text: str) -> tuple[int, int]:
             best = span
         if best and c.item:
             break
+    phrase = _shared_phrase(part.text, text)
+    if phrase and (best is None or phrase[1] - phrase[0] > best[1] - best[0]):
+        best = phrase  # "审计法规综合业务费" as said, not its first word "审计"
     return best if best else (0, -1)
+
+
+def _shared_phrase(question: str, text: str, shortest: int = 4) -> tuple[int, int] | None:
+    """(start, end) in text of the longest run of the question's words it repeats verbatim
+    (spaces and curly quotes ignored), ``shortest`` characters at least."""
+    qf = A.flat(question)
+    tf, pos = A.flat_map(text)
+    for n in range(min(len(qf), 24), shortest - 1, -1):
+        for i in range(len(qf) - n + 1):
+            j = tf.find(qf[i:i + n])
+            if j >= 0 and re.search(r"[\u4e00-\u9fff]", qf[i:i + n]):
+                return pos[j], pos[j + n] if j + n < len(pos) else len(text)
+    return None
 
 
 def _raw_index(text: str, flat_index: int) -> int:

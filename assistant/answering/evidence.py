@@ -15,6 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
+from assistant import lexicon
 from assistant.answering.amounts import flat
 from assistant.answering.question import Concept, Part
 from assistant.answering.settings import ANSWER
@@ -99,14 +100,45 @@ def _idf(index) -> dict[str, float]:
 
 def says(text_flat: str, c: Concept) -> float:
     """How well flat text says a concept: 1 for a document term, 0.85 for the everyday
-    word itself (招待费 inside 业务招待费), 0.5 for a part of a long word."""
-    if any(flat(a) in text_flat for a in c.alts[1:]):
+    word itself (招待费 inside 业务招待费), 0.5 for a part of a long word. A term inside a
+    longer one is not said: 电费 is not said by 邮电费."""
+    if any(_said(text_flat, flat(a)) for a in c.alts[1:]):
         return 1.0
-    if flat(c.word) in text_flat:
+    if _said(text_flat, flat(c.word)):
         return 1.0 if len(c.alts) == 1 or c.word in _BUDGET else ANSWER.everyday_word
     if not c.item and len(c.word) >= 3 and any(len(p) >= 2 and p in text_flat for p in _parts(c.word)):
         return ANSWER.word_part
     return 0.0
+
+
+def _said(text_flat: str, term: str) -> bool:
+    i = text_flat.find(term)
+    if i < 0:
+        return False
+    longer = _longer_terms(term)
+    if not longer:
+        return True
+    while i >= 0:
+        if not any(text_flat.find(t, max(0, i - len(t)), i + len(t) + len(term)) >= 0
+                   and _covers(text_flat, t, i, len(term)) for t in longer):
+            return True
+        i = text_flat.find(term, i + 1)
+    return False
+
+
+def _covers(text_flat: str, longer: str, i: int, n: int) -> bool:
+    j = text_flat.find(longer, max(0, i - len(longer)))
+    while 0 <= j <= i:
+        if j + len(longer) >= i + n:
+            return True
+        j = text_flat.find(longer, j + 1)
+    return False
+
+
+@lru_cache(maxsize=4096)
+def _longer_terms(term: str) -> tuple[str, ...]:
+    """Longer terms that are a different thing (lexicon/distinct_terms.tsv: 邮电费 for 电费)."""
+    return tuple(flat(longer) for longer, short in lexicon.load().distinct if flat(short) == term)
 
 
 @lru_cache(maxsize=4096)

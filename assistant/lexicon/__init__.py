@@ -19,7 +19,8 @@ from pathlib import Path
 HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
-         "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv")
+         "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv",
+         "distinct_terms.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
 CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "list", "describe")
 QUESTION_KINDS = ("compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
@@ -52,6 +53,7 @@ class Lexicon:
     relative_years: dict[str, int] = field(default_factory=dict)  # 今年 -> 0, 去年 -> -1
     filler: tuple[str, ...] = ()  # phrases removed from questions, longest first
     cities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # city -> one-character names
+    distinct: tuple[tuple[str, str], ...] = ()  # (longer term, the shorter term it is not)
     sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -110,6 +112,7 @@ def read(folder: Path = HERE) -> Lexicon:
         relative_years={cols[0]: int(cols[1]) for _, cols in src["relative_years.tsv"]
                         if len(cols) > 1 and re.fullmatch(r"[+-]?\d+", cols[1])},
         cities={cols[0]: _alts(cols[1]) if len(cols) > 1 else () for _, cols in src["cities.tsv"]},
+        distinct=tuple((cols[0], cols[1]) for _, cols in src["distinct_terms.tsv"] if len(cols) > 1),
         filler=tuple(sorted((cols[0] for _, cols in src["filler.txt"]), key=len, reverse=True)),
         sources=src,
     )
@@ -159,6 +162,9 @@ def problems(lex: Lexicon | None = None) -> list[str]:
     for n, cols in lex.sources["org_abbreviations.tsv"]:
         if len(cols) < 2 or not cols[1] or len(cols[1]) >= len(cols[0]):
             out.append(f"org_abbreviations.tsv:{n}: the short form must be shorter than “{cols[0]}”")
+    for n, cols in lex.sources["distinct_terms.tsv"]:
+        if len(cols) < 2 or cols[1] not in cols[0].replace("（", "").replace("）", "") and cols[1] not in cols[0]:
+            out.append(f"distinct_terms.tsv:{n}: “{cols[1] if len(cols) > 1 else ''}” must be part of “{cols[0]}”")
     for n, cols in lex.sources["org_synonyms.tsv"]:
         if len(cols) < 2 or not cols[1]:
             out.append(f"org_synonyms.tsv:{n}: “{cols[0]}” needs its canonical words")
