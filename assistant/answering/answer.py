@@ -16,6 +16,7 @@ from assistant.answering import amounts as A
 from assistant.answering.cite import cite, label, passages, safe_end  # noqa: F401 (search.py)
 from assistant.answering.evidence import Sentence, Weighted, sentences_of, split_sentences, weigh
 from assistant.answering.question import Part, Question, understand
+from assistant.answering.records import from_records
 from assistant.answering.retrieve import part_tokens, retrieve
 from assistant.answering.scope import Scope, scope
 from assistant.answering.settings import ANSWER, RETRIEVAL
@@ -39,6 +40,7 @@ class PartAnswer:
     citations: list[Citation] = field(default_factory=list)
     why: str = ""
     hits: list[Hit] = field(default_factory=list)
+    record: object | None = None  # the figures-table row when the answer came from one
 
 
 def answer(index, question: str) -> Answer:
@@ -111,10 +113,18 @@ def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None
         if got is not None:
             figure, text = got
             return PartAnswer(part, True, figure, text, s, [cite(index, s)], hits=hits)
+    if part.kind in ("amount", "code_amount", "compare"):
+        rec = from_records(index, q, part, sc if doc_ids is None else _narrow(sc, doc_ids))
+        if rec is not None:
+            return PartAnswer(part, True, rec.figure, rec.text, None, [rec.citation], hits=hits, record=rec.record)
     why = "文件中没有足够相关的段落"
     if ranked and part.kind == "reason":
         why = "文件没有说明这一项的原因"
     return PartAnswer(part, False, why=why, hits=hits)
+
+
+def _narrow(sc: Scope, doc_ids: list[int]) -> Scope:
+    return Scope(doc_ids, departments=sc.departments, mention=sc.mention, years=sc.years, prior_year=sc.prior_year)
 
 
 def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tuple[str | None, str] | None:
@@ -124,9 +134,11 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     chunk = index.chunks[s.chunk_id]
     kind = part.kind
     if item_end < 0 and part.items and kind in ("amount", "change", "compare") and not s.is_row \
-            and A.owned_by_other_item(text, 0, len(text), _asked(part)):
-        # The item is said only by the heading ("九、“三公”经费…") and the sentence names
-        # another one ("3．公务接待费预算支出86.95万元"): its figure is that item's.
+            and (A.owned_by_other_item(text, 0, len(text), _asked(part))
+                 or (chunk.section and A.owned_by_other_item(chunk.section[-1], 0, len(chunk.section[-1]), _asked(part)))):
+        # The item is said only by the heading ("九、“三公”经费…") and the sentence, or the
+        # sub-heading it stands under ("（一）因公出国（境）经费"), names another one: its
+        # figure is that item's.
         return None
     if kind == "reason":
         reason = A.reason_in(text, anchor) or _reason_next(chunk, s)
@@ -502,6 +514,12 @@ def _compose(index, q: Question, sc: Scope, parts: list[PartAnswer]) -> Answer:
     for p in parts:
         if not p.found:
             lines.append(f"（{p.part.text}：未找到，{p.why}）")
+            continue
+        if p.sentence is None:  # from a table row of the figures table
+            c = p.citations[0]
+            doc = index.docs[c.source] if c.source in index.docs else None
+            lines.append(f"{p.text}。{label(doc) if doc else c.source}：“{re.sub(chr(92) + 's+', ' ', c.quote).strip()}”")
+            citations += [c for c in p.citations if c not in citations]
             continue
         chunk = index.chunks[p.sentence.chunk_id]
         doc = index.docs[chunk.doc_id]

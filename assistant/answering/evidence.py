@@ -149,13 +149,18 @@ def _parts(word: str) -> tuple[str, ...]:
 def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float, list[str]]:
     """(coverage, required items not said) of a sentence under its heading."""
     total = sum(w.weight for w in weights) or 1.0
+    top = max((w.weight for w in weights if not w.concept.cue), default=0.0)
     f = flat(text)
     got, missing = 0.0, []
     for w in weights:
         own = says(f, w.concept)
         head = ANSWER.heading_factor * says(heading, w.concept) if heading else 0.0
         got += w.weight * max(own, head)
-        if w.concept.item and not own and not head:
+        # Budget items are required, and so is the question's most distinctive word
+        # ("服务器" in 买服务器花多少钱): without it the sentence is about something else.
+        required = w.concept.item or (not w.concept.cue and w.weight >= ANSWER.distinctive_share * top
+                                      and len(w.concept.word) >= 2)
+        if required and not own and not head:
             missing.append(w.concept.word)
     return got / total, missing
 

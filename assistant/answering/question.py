@@ -137,6 +137,8 @@ def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) ->
     flat = _YEAR4.sub(" ", flat)
     flat = _YEAR2.sub(" ", flat)
     flat = re.sub(r"(?<=\s)年度?", " ", flat)
+    # "少了1100多万", "涨了62.7万", "12亿多": amounts in a question are hints (answer.py), not words
+    flat = re.sub(r"\d[\d,.]*\s*多?\s*(?:万元|亿元|万|亿|元|%|％)?多?", " ", flat)
     flat = _without(flat, list(lexicon.load().relative_years) + list(lexicon.load().filler))
     return flat
 
@@ -249,8 +251,8 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         out.append(Concept(m.group(1), (m.group(1),), True))
     found = concepts(_QUOTED.sub(" ", clause))
     for word, alts in found:
-        if _COUNT_WORD.match(word) or word in q.codes:
-            continue
+        if _COUNT_WORD.match(word) or word in q.codes or re.fullmatch(r"[\d.,]+%?", word):
+            continue  # "少了1100多万": a number in a question is a hint, not a word to find
         if word in ("单位预算", "部门预算", "部门决算", "决算", "预算公开"):
             continue  # the document kind picks documents; it is not what the sentence must say
         cue = lex.cues[word][0] if word in lex.cues else ""

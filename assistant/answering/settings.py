@@ -53,6 +53,8 @@ class AnswerSettings:
     # --- abstention
     min_coverage: float = 0.45  # share of the question's weight a sentence must say
     min_coverage_text: float = 0.35  # description and list questions are worded more freely
+    min_row_coverage: float = 0.8  # a table row answers only when its label says nearly all that is asked
+    distinctive_share: float = 0.8  # a word weighing this share of the heaviest must be said
     # --- ranking bonuses (they reorder sentences that say the item; never lift one that doesn't)
     retrieval_bonus: float = 0.25  # times the chunk's fused retrieval score relative to the best
     has_amount: float = 0.3  # an amount question's sentence states an amount

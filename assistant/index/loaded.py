@@ -41,9 +41,11 @@ class Index:
             from assistant.index.vectors import VectorIndex
 
             vectors = VectorIndex.load(gen / "vectors")
-        return cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
-                   bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
-                   manifest.get("embedder", "none"))
+        index = cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
+                    bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
+                    manifest.get("embedder", "none"))
+        index.generation_path = gen
+        return index
 
     @cached_property
     def embedder(self):
@@ -67,6 +69,24 @@ class Index:
         from assistant.orgs import DepartmentIndex
 
         return DepartmentIndex(self.metas)
+
+    def figures_of(self, doc_id: str):
+        """The figures table rows of one document (figures.sqlite when the build wrote it,
+        else extracted from the stored chunks once and kept)."""
+        cache = self.__dict__.setdefault("_figures", {})
+        if not cache and getattr(self, "generation_path", None) is not None:
+            from assistant.figures import store as figures_store
+
+            path = self.generation_path / figures_store.FILENAME
+            if path.exists():
+                cache.update(figures_store.read_by_doc(path))
+                cache.setdefault("__loaded__", [])
+        if doc_id not in cache:
+            from assistant.figures.extract import extract_figures
+
+            doc = self.docs[doc_id]
+            cache[doc_id] = extract_figures(doc, [c for c in self.chunks if c.doc_id == doc_id])
+        return cache[doc_id]
 
     def bm25_scores(self, tokens: list[str]) -> np.ndarray:
         if not tokens:

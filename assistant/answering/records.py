@@ -1,0 +1,123 @@
+"""Answers from the figures table: the row and column that state what is asked.
+
+Used when no sentence answers an amount: the figure often stands only in a table. The row
+is found by its label (the asked words, or the item), by its code, or, for a total, as the
+合计 row of a table whose title names the item ("2026年度一般公共预算“三公”经费支出预算表
+… 合计 1354.68"). The column is the one the question means: 决算 for 实际花了, 年初预算 for
+年初, the year before in prior-year mode, else the first (合计 / 本年).
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from assistant.answering import amounts as A
+from assistant.answering.question import Part, Question
+from assistant.answering.evidence import cover, weigh
+from assistant.answering.scope import Scope
+from assistant.answering.settings import ANSWER
+from assistant.figures.records import Figure
+from assistant.records import Citation
+
+
+@dataclass
+class RecordAnswer:
+    figure: str
+    text: str
+    record: Figure
+    citation: Citation
+    score: float
+
+
+def from_records(index, q: Question, part: Part, sc: Scope) -> RecordAnswer | None:
+    asked = _asked_words(part)
+    items = [c for c in part.concepts if c.item]
+    weights = [w for w in weigh(index, part) if not w.concept.cue]
+    best: RecordAnswer | None = None
+    for i in sc.doc_ids:
+        doc = index.doc_list[i]
+        rows: dict[tuple[int, int], list[Figure]] = {}
+        for f in index.figures_of(doc.doc_id):
+            if f.origin == "table":
+                rows.setdefault((f.span_start, f.span_end), []).append(f)
+        for cells in rows.values():
+            score = _row_score(q, part, asked, items, cells[0])
+            if score <= 0:
+                continue
+            f = cells[0]
+            if not q.codes and weights:
+                # The row (with its table's title) must say what is asked, not one word of it:
+                # "律师咨询服务" is not answered by a row that says "专业律师".
+                said = f.item + (f.table_title if _is_total(f) else "")  # a total row speaks for its table
+                coverage, missing = cover(weights, said)
+                if missing or coverage < ANSWER.min_row_coverage:
+                    continue
+            cell = _column(part, sc, cells)
+            if cell is None:
+                continue
+            if best is None or score > best.score:
+                best = _answer(index, doc, cell, score)
+    return best
+
+
+def _is_total(f: Figure) -> bool:
+    return A.flat(f.item) in ("合计", "总计", "小计", "")
+
+
+def _asked_words(part: Part) -> list[str]:
+    return [A.flat(a) for c in part.concepts if not c.cue for a in c.alts if len(A.flat(a)) >= 2]
+
+
+def _row_score(q: Question, part: Part, asked: list[str], items, f: Figure) -> float:
+    label = A.flat(f.item)
+    title = A.flat(f.table_title)
+    if q.codes:
+        return 3.0 if f.code and re.sub(r"\s", "", f.code).upper() in q.codes else 0.0
+    said_label = [a for a in asked if a in label]
+    for c in items:
+        in_label = any(A.flat(a) in label for a in c.alts)
+        in_title = any(A.flat(a) in title for a in c.alts)
+        total_row = label in ("合计", "总计", "小计", "") and in_title
+        if not (in_label or total_row):
+            return 0.0  # a budget item asked must be the row's own (or its table's total)
+    if not items and not said_label:
+        return 0.0
+    phrase = max((len(a) for a in said_label), default=0)
+    return 1.0 + phrase / 10 + (0.5 if said_label else 0.0)
+
+
+def _column(part: Part, sc: Scope, cells: list[Figure]) -> Figure | None:
+    """The cell of the column the question means."""
+    money = [c for c in cells if c.unit != "%" and c.value_text.lstrip("+-") != ""]
+    if not money:
+        return None
+
+    def header(c: Figure) -> str:
+        return c.column or ""
+    wanted = None
+    if sc.prior_year:
+        wanted = re.compile(rf"{sc.prior_year}|上年")
+    elif part.final:
+        wanted = re.compile(r"决算|执行|实际")
+    elif part.initial:
+        wanted = re.compile(r"年初")
+    if wanted is not None:
+        hit = [c for c in money if wanted.search(header(c))]
+        if not hit:
+            return None  # the table does not say which column is the asked one
+        return hit[0]
+    return money[0]
+
+
+def _answer(index, doc, f: Figure, score: float) -> RecordAnswer:
+    value = f.value_text
+    unit = f.unit
+    shown = value + (unit if unit and unit != "%" else "")
+    if unit == "元" and f.value_wan is not None:
+        shown += f"（{f.value_wan:,.2f}万元）"
+    where = f"表“{f.table_title}”" if f.table_title else "表"
+    col = f"，{f.column}" if f.column and not f.column.startswith("第") else ""
+    text = f"{shown}（{where}，行“{f.item or '合计'}”{col}）"
+    cite = Citation(source=doc.source, title=doc.meta.title or doc.doc_id, section=f.section,
+                    line_start=f.line_start, line_end=f.line_end, quote=f.quote.replace("\f", ""), page=f.page)
+    return RecordAnswer(shown, text, f, cite, score)
