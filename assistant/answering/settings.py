@@ -64,6 +64,7 @@ class AnswerSettings:
     has_reason: float = 0.35  # a reason question's sentence gives a reason
     no_reason: float = -0.2
     has_count: float = 0.35  # a count in the asked unit
+    counted_words: float = 0.2  # … said with the words documents count that thing with (实有人员, 共有车辆)
     table_row: float = -0.1  # prose is easier to read and quote than a table row
     code_hit: float = 0.5  # the sentence holds the asked code
     close_figure: float = 0.15  # the figure follows the item within close_gap characters

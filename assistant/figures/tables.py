@@ -23,6 +23,7 @@ _TOKEN = re.compile(
     r"|\d{1,2}[、．](?!\d)"  # "1、" numbering: text
     r"|[-+]?\d[\d,]*(?:\.\d+)?%?[年月日万元亿以至-]"  # "2026年", "20万以下": text
     r"|[-+]?\d+[个人名项次辆台批届号周岁期级类](?![\d.])"  # "10台", "3人": a count in text
+    r"|(?<![\d.,])20[0-4]\d(?![\d.,%])"  # a year ("比2025年", "2026“”"): text, never a value
     r"|[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?"  # a value
     r"|(?:[^\s\d（(]|[（(](?!\d{1,2}[）)]))+"  # a run of text (up to a "（1）")
     r"|\S")
@@ -30,6 +31,7 @@ _CODE = re.compile(r"^(?:\d{3}|\d{5}|\d{7}|\d{3}\s\d{2}(?:\s\d{2})?|[A-Za-z0-9]{
 _YEAR = re.compile(r"^20[0-4]\d$")
 _TOTAL_LABEL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|合计数|本年合计)$")
 _UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
+_PROSE_LABEL = re.compile(r"万元|比上年|比年|较上年|增加|减少|主要原因|主要用于|。")
 
 
 @dataclass
@@ -108,14 +110,15 @@ def _segments(line: str, offset: int) -> list[Row]:
             if tok.strip():
                 label.append((tok, a, b))
     flush()
-    # A line that is all text with one trailing number inside a sentence is prose, not a row.
-    return [r for r in out if r.label or len(r.values) >= 2]
+    # A line that is all text with one trailing number inside a sentence is prose, not a row;
+    # so is a "label" that reads like a sentence ("年三公经费预算万元比年减少万元…").
+    return [r for r in out if (r.label or len(r.values) >= 2) and not _PROSE_LABEL.search(r.label)]
 
 
 def _is_label_number(tok: str, line: str, end: int) -> bool:
     """A number opening a line that labels the row: a subject code (2010105), a year in a
     comparison table ("2021 1493.51 …"), a row number ("1 上海市…")."""
-    if _CODE.match(tok) or _YEAR.match(tok):
+    if _CODE.match(tok) or _YEAR.match(tok):  # (years never reach here as values; see _TOKEN)
         return True
     rest = line[end:].lstrip()
     return tok.isdigit() and len(tok) <= 2 and bool(rest) and not _NUM.match(rest)
