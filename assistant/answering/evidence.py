@@ -47,6 +47,7 @@ class Sentence:
 class Weighted:
     concept: Concept
     weight: float
+    known: bool = True  # the corpus has the word at all (an unknown one cannot be required)
 
 
 _SENT_SOFT = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
@@ -82,7 +83,7 @@ def weigh(index, part: Part) -> list[Weighted]:
             w = min(w, s.cue_weight_cap)
         if len(c.word) == 1 and not c.word.isdigit():
             w *= s.single_char_factor
-        out.append(Weighted(c, w))
+        out.append(Weighted(c, w, bool(known)))
     return out
 
 
@@ -158,8 +159,8 @@ def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float,
         got += w.weight * max(own, head)
         # Budget items are required, and so is the question's most distinctive word
         # ("服务器" in 买服务器花多少钱): without it the sentence is about something else.
-        required = w.concept.item or (not w.concept.cue and w.weight >= ANSWER.distinctive_share * top
-                                      and len(w.concept.word) >= 2)
+        required = w.concept.item or (not w.concept.cue and w.known and len(w.concept.word) >= 2
+                                      and w.weight >= ANSWER.distinctive_share * top)
         if required and not own and not head:
             missing.append(w.concept.word)
     return got / total, missing

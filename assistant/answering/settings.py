@@ -97,7 +97,8 @@ class RetrievalSettings:
     w_code: float = 2.0  # an exact code hit outranks any ranked candidate
     bm25_pool: int = 60  # BM25 candidates considered before fusion
     dense_pool: int = 40  # dense candidates considered before fusion
-    answer_pool: int = 30  # chunks whose sentences compete for an answer
+    answer_pool: int = 60  # chunks whose sentences compete for an answer (a long document has many
+    # chunks that name 项目支出; the one that states its change must be among them)
 
 
 RETRIEVAL = RetrievalSettings()
