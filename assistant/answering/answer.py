@@ -174,7 +174,11 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         if _NEGATIVE.search(text[max(0, anchor - 6):anchor]):
             return None, "没有"  # "本单位无下属单位", "本部门无因公出国(境)经费预算"
         if part.units:
-            # "有公车吗": the count answers it ("共有车辆0辆"), not a budget line for cars.
+            # "有公车吗": the count answers it ("共有车辆0辆"), not a budget line for cars, and
+            # only a count said with the words documents count that thing with.
+            counted = next((c for c in part.concepts if c.cue == "count"), None)
+            if counted and not any(A.flat(w) in A.flat(text) for w in counted.alts):
+                return None
             m = A.count_in(text, part.units, anchor)
             if not m:
                 return None
@@ -461,7 +465,8 @@ def _passage(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
     s = ranked[0]
     chunk = index.chunks[s.chunk_id]
     end = _passage_end(chunk.text, s.start, ANSWER.max_passage)
-    whole = Sentence(s.chunk_id, s.start, end, chunk.text[s.start:end].strip(), s.heading, s.coverage, s.score)
+    whole = Sentence(s.chunk_id, s.start, end, chunk.text[s.start:end].strip(), heading=s.heading,
+                     coverage=s.coverage, score=s.score)
     c = cite(index, whole, limit=ANSWER.max_passage)
     said = re.sub(r"\s*\n\s*", " ", whole.text)
     return PartAnswer(part, True, None, said, whole, [c], hits=hits)

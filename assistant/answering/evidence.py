@@ -186,8 +186,8 @@ def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Senten
                 both, missing = cover(weights, prev.text + s.text, heading)
                 both *= ANSWER.joined_factor
                 if both > s.coverage and len(missing) <= len(s.missing):
-                    s = Sentence(s.chunk_id, prev.start, s.end, chunk.text[prev.start:s.end].strip(), heading,
-                                 both, missing, rank)
+                    s = Sentence(s.chunk_id, prev.start, s.end, chunk.text[prev.start:s.end].strip(), heading=heading,
+                                 coverage=both, missing=missing, rank=rank)
             out.append(s)
             prev = s
     return out

@@ -267,12 +267,8 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         units, doc_words = _counted(flat)
         if doc_words:
             # "有多少人", "有公车吗": what is counted, in the words documents count it with
-            # ("共有车辆0辆" answers 公车): a word of the question that names it takes them on.
-            named = [c for c in out if set(c.alts) & set(doc_words)]
-            for c in named:
-                out[out.index(c)] = Concept(c.word, tuple(dict.fromkeys(c.alts + doc_words)), c.item, c.cue)
-            if not named:
-                out.append(Concept("·".join(units), doc_words, False, "count"))
+            # ("共有车辆0辆", "实有人员72人"); a cue that ranks, never a word that must be said.
+            out.append(Concept("·".join(units), doc_words, False, "count"))
     if not any(c.item or not c.cue for c in out) and _TOTAL.search(flat):
         # "北京发改委2026年预算为啥少了1100多万", "预算比去年多了多少": the budget as a whole.
         out.append(TOTAL_BUDGET)
