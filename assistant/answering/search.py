@@ -319,7 +319,7 @@ def mark(text: str, terms: list[str]) -> str:
 def suggest_departments(index: Index, typed: str, limit: int = MAX_SUGGESTIONS) -> list[str]:
     """Departments whose name holds the typed characters in order ("政府办" -> 广州市人民政府
     办公厅, 上海市普陀区人民政府办公室, …): what a too-short department filter may mean."""
-    chars = [c for c in typed if not c.isspace()]
+    chars = [c for c in typed if "\u4e00" <= c <= "\u9fff"]  # names are Chinese; stray markup is not
     if not chars:
         return []
     pattern = re.compile(".*?".join(re.escape(c) for c in chars))

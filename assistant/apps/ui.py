@@ -140,7 +140,7 @@ def _chat_tab(state: AppState) -> dict:
     examples = gr.Dataset(components=[box], samples=[[q] for q in EXAMPLES], label="示例问题（点击即问）",
                           elem_id="qa-examples")
 
-    def ask(message: str, history: list) -> tuple:
+    def chat_turn(message: str, history: list) -> tuple:
         try:
             question = state.question(message)
         except RequestError as e:
@@ -157,9 +157,9 @@ def _chat_tab(state: AppState) -> dict:
     outputs = [chat, box, turns, stored]
     scroll = "() => window.budgetQa && window.budgetQa.showLatest()"
     for trigger in (box.submit, send.click):
-        trigger(ask, [box, turns], outputs, api_visibility="private", concurrency_id="answer").then(
+        trigger(chat_turn, [box, turns], outputs, api_visibility="private", concurrency_id="answer").then(
             None, None, None, js=scroll)
-    examples.click(lambda sample, history: ask(sample[0], history), [examples, turns], outputs,
+    examples.click(lambda sample, history: chat_turn(sample[0], history), [examples, turns], outputs,
                    api_visibility="private", concurrency_id="answer").then(None, None, None, js=scroll)
     clear.click(lambda: ([], "", [], []), None, outputs, api_visibility="private")
     chat.clear(lambda: ([], []), None, [turns, stored], api_visibility="private")
@@ -202,7 +202,7 @@ def _search_tab(state: AppState) -> dict:
     table = gr.HTML(elem_id="sr-results")
     gr.Examples(SEARCH_EXAMPLES, inputs=[query], label="示例")
 
-    def run(q: str, d: str, r: str, y: str, k: str, s: str, o: str, n: int, rel: bool, p: float) -> tuple:
+    def search_page(q: str, d: str, r: str, y: str, k: str, s: str, o: str, n: int, rel: bool, p: float) -> tuple:
         try:
             args = state.search_args(q, d, r, y, k, int(p or 1), n, s, o, True if rel else None)
             result = state.search(args)
@@ -216,16 +216,16 @@ def _search_tab(state: AppState) -> dict:
     first = [query, dept, region, year, kind, sort, order, per_page, related]
 
     def from_first(*values):
-        return run(*values, 1)
+        return search_page(*values, 1)
 
     for trigger in (go.click, query.submit, dept.change, region.change, year.change, kind.change, sort.change,
                     order.change, per_page.change, related.change):
         trigger(from_first, first, outputs, api_visibility="private", concurrency_id="answer")
-    prev.click(lambda *v: run(*v[:-1], max(1, int(v[-1] or 1) - 1)), inputs, outputs, api_visibility="private",
+    prev.click(lambda *v: search_page(*v[:-1], max(1, int(v[-1] or 1) - 1)), inputs, outputs, api_visibility="private",
                concurrency_id="answer")
-    nxt.click(lambda *v: run(*v[:-1], int(v[-1] or 1) + 1), inputs, outputs, api_visibility="private",
+    nxt.click(lambda *v: search_page(*v[:-1], int(v[-1] or 1) + 1), inputs, outputs, api_visibility="private",
               concurrency_id="answer")
-    page.submit(run, inputs, outputs, api_visibility="private", concurrency_id="answer")
+    page.submit(search_page, inputs, outputs, api_visibility="private", concurrency_id="answer")
 
     def on_load():
         return (gr.Dropdown(choices=[""] + departments(state.index)),
