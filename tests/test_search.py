@@ -43,6 +43,11 @@ def test_query_words_drop_codes_department_and_year():
     assert query_words("魏县政府办 2020年 公务接待费", mention="魏县政府办", years=[2020]) == ["公务接待费"]
 
 
+def test_a_year_inside_a_code_scopes_nothing(demo_index):
+    page = find(demo_index, "HS-2022-AUD-0042")
+    assert not page.reason and page.documents == len(demo_index.doc_list) and page.total == 0
+
+
 def test_hit_spans_ignore_spaces_and_case():
     text = "项目编码 434-1601-jxn-0ut4，公务接待\n费 5 万元"
     spans = hit_spans(text, ["434-1601-JXN-0UT4"], ["公务接待费"])

@@ -34,7 +34,18 @@ XSS_TEXT = f"""青山县财政局2021年部门预算公开说明
 二、“三公”经费预算情况
 2021年青山县财政局公务接待费预算为12.5万元，比上年减少0.5万元。
 公务用车运行维护费预算为8万元。
+
+三、一般公共预算支出预算表
+单位：万元
+科目编码\t科目名称\t合计\t基本支出
+201\t一般公共服务支出\t120.50\t80.20
+201 03 01\t行政运行\t80.20\t80.20
+201 03 02\t一般行政管理事务\t40.30\t0.00
+
+四、项目支出说明
+科目2010301行政运行主要用于机关正常运转。
 """
+SUBJECT_CODE = "201 03 01"  # written with spaces; the document also writes it 2010301
 
 # A document uploaded during the tests: answerable, and gone after its deletion.
 UPLOAD_NAME = "2022_hongshan_upload_budget.txt"

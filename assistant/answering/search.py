@@ -126,6 +126,9 @@ def _exact(index: Index, query: str, filters: Filters, sort: str, descending: bo
     query and the department mention that scoped it."""
     query = query.strip()
     q = parse(query)
+    if q.codes and q.years:
+        # A year inside a code ("HS-2022-AUD-0042") names no year to search in.
+        q.years = parse(_without_codes(query)).years
     out = SearchPage(query=query, filters=filters, codes=list(dict.fromkeys(q.codes)), words=[],
                      sort=sort if sort in SORTS else "relevance", descending=descending)
     sc = scope(index, q, department=filters.department, year=filters.year)
@@ -179,14 +182,19 @@ def _candidates(index: Index, codes: list[str], allowed: set[int]) -> list[int]:
     return sorted(i for i in common if int(index.chunk_doc[i]) in allowed)
 
 
+def _without_codes(query: str) -> str:
+    text = query
+    for a, b, _ in reversed(code_spans(query)):
+        text = text[:a] + " " + text[b:]
+    return text
+
+
 def query_words(query: str, mention: str = "", years: list[int] | None = None) -> list[str]:
     """The query's words other than its codes, the department that scoped it and its years.
 
     "魏县政府办 2020年 公务接待费" -> ["公务接待费"] (the department and year choose the
     documents); "434-1601-JXN-0UT4 预算数" -> ["预算数"]."""
-    text = query
-    for a, b, _ in reversed(code_spans(query)):
-        text = text[:a] + " " + text[b:]
+    text = _without_codes(query)
     years = years or []
     out = []
     for w in re.split(r"[\s,，;；、]+", text):

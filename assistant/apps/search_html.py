@@ -25,7 +25,7 @@ def status_html(page: SearchPage) -> str:
     """One consistent status line for a search (never two that disagree)."""
     q = html.escape(page.query)
     if page.reason:
-        line = f"未检索：{html.escape(page.reason)}。"
+        line = f"“{q}”未检索：{html.escape(page.reason)}。"
         if page.suggestions:
             line += "可选的部门：" + "、".join(html.escape(s) for s in page.suggestions) + "。"
         return f'<div class="sr-status sr-refused">{line}</div>'
@@ -44,10 +44,10 @@ def status_html(page: SearchPage) -> str:
     if page.total:
         a = (page.page - 1) * page.per_page + 1
         b = a + len(page.results) - 1
-        line = (f"{where}，逐字包含{terms}的段落共 <b>{page.total}</b> 条；"
+        line = (f"“{q}”：{where}，逐字包含{terms}的段落共 <b>{page.total}</b> 条；"
                 f"当前第 {a}–{b} 条（第 {page.page}/{page.pages} 页）。")
     else:
-        line = f"{where}，没有段落逐字包含{terms}。"
+        line = f"“{q}”：{where}，没有段落逐字包含{terms}。"
         if page.related:
             line += "下方“相关段落”不含这些检索词原文，仅供参考。"
     return f'<div class="sr-status">{line}</div>'
