@@ -135,6 +135,14 @@ def test_question_shows_the_quoted_figure_kept_in_view_copied_and_kept(page, app
     on_top = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('.qa-figure') !== null", center)
     assert on_top
     shot(page, "02-chat-answer")
+    # later answers: each opens at its figure, not scrolled to its last line
+    for q in ("魏县政府办2020年支出预算共计多少？", QUESTION):
+        latest = ask(page, q)
+        page.wait_for_timeout(300)
+        fig = latest.locator(".qa-figure").bounding_box()
+        box = page.locator("#qa-chat").bounding_box()
+        assert box["y"] <= fig["y"] and fig["y"] + fig["height"] <= box["y"] + box["height"], q
+    shot(page, "02b-chat-third-answer")
     # copy: plain text with answer, quote, source and lines
     from assistant.apps.answer_html import answer_text
 
@@ -145,6 +153,7 @@ def test_question_shows_the_quoted_figure_kept_in_view_copied_and_kept(page, app
     # the conversation survives a reload
     page.reload()
     page.wait_for_selector("#qa-chat .qa-figure", timeout=WAIT_MS)
+    assert page.locator("#qa-chat .qa-question").count() == 3
     assert page.locator("#qa-chat .qa-question").last.inner_text() == QUESTION
     assert page.locator("#qa-chat .qa-figure").last.inner_text() == expected["figure"]
     shot(page, "03-chat-after-reload")

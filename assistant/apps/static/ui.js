@@ -38,7 +38,8 @@
         var answers = document.querySelectorAll("#qa-chat .qa-answer");
         if (!answers.length) return;
         var last = answers[answers.length - 1];
-        var box = last.closest(".bubble-wrap, .message-wrap, [role='log']") || last.parentElement;
+        var box = last.parentElement;  // the nearest ancestor that scrolls (Gradio's bubble-wrap)
+        while (box && !/(auto|scroll)/.test(getComputedStyle(box).overflowY)) box = box.parentElement;
         var question = document.querySelectorAll("#qa-chat .qa-question");
         var anchor = question.length ? question[question.length - 1] : last;
         if (box && box.scrollTo) {
