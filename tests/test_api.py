@@ -317,3 +317,16 @@ def test_upload_every_supported_format_at_once(tmp_path):
             continue
         hits = c.get("/api/search", params={"q": f"fmt-{fmt}-0001"}).json()
         assert hits["total"] == 1 and hits["results"][0]["citation"]["source"] == name, name
+
+
+def test_behind_a_proxy_sub_path(tmp_path):
+    from assistant.apps.limits import app_path
+    from assistant.apps.server import create_app
+
+    assert app_path({"path": "/budget/login", "root_path": "/budget"}) == "/login"
+    assert app_path({"path": "/login", "root_path": "/budget"}) == "/login"
+    state, _ = make_state(tmp_path, users=True)
+    c = TestClient(create_app(state, mount_ui=False), root_path="/budget")
+    assert c.get("/login").status_code == 200  # the login page itself needs no login
+    assert c.get("/api/health").status_code == 200
+    assert c.get("/api/documents").status_code == 401

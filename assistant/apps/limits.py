@@ -98,6 +98,13 @@ def short_logs() -> None:
             logger.addFilter(ShortLines())
 
 
+def app_path(scope) -> str:
+    """The request path inside the app: without the proxy's sub-path (root_path), which
+    servers following the current ASGI spec include in ``path``."""
+    path, root = scope.get("path", ""), scope.get("root_path", "")
+    return path[len(root):] or "/" if root and path.startswith(root) else path
+
+
 class BodyLimit:
     """ASGI middleware: refuse a request body over its limit with 413 and one log line,
     before the application reads it. ``limits`` maps path prefixes to their own limits
@@ -111,7 +118,7 @@ class BodyLimit:
     async def __call__(self, scope, receive, send):
         if scope["type"] != "http":
             return await self.app(scope, receive, send)
-        path = scope.get("path", "")
+        path = app_path(scope)
         limit = next((n for prefix, n in self.limits if path.startswith(prefix)), self.limit)
         declared = dict(scope.get("headers") or []).get(b"content-length")
         if declared is not None:

@@ -19,7 +19,7 @@ from fastapi.responses import HTMLResponse, JSONResponse, RedirectResponse, Resp
 from assistant.apps.api import install_errors, router, set_session
 from assistant.apps.auth import ADMIN, COOKIE
 from assistant.apps.docview import CSP, ViewRequest, goto_location, missing_page, render_document
-from assistant.apps.limits import BodyLimit, log, one_line, short_logs
+from assistant.apps.limits import BodyLimit, app_path, log, one_line, short_logs
 from assistant.apps.pages import docs_page, login_page, safe_next
 from assistant.apps.state import AppState
 
@@ -43,7 +43,7 @@ class Guard:
         if scope["type"] not in ("http", "websocket"):
             return await self.app(scope, receive, send)
         request = Request(scope)
-        path = scope.get("path", "")
+        path = app_path(scope)
         role = self.state.gate.role(request.cookies, request.headers)
         if path.startswith(ADMIN_ONLY) and role != ADMIN:
             return await JSONResponse({"error": "只有管理员可以上传文件"}, status_code=403)(scope, receive, send)
