@@ -21,10 +21,13 @@ SYNONYMS: dict[str, list[str]] = {**{k: list(v) for k, v in _LEX.synonyms.items(
 CUE_WORDS: frozenset[str] = _LEX.cue_words
 STOPWORDS: frozenset[str] = _LEX.stopwords
 
-# Order matters: longer, more specific patterns first.
+# Order matters: longer, more specific patterns first. A subject code is written
+# "2010301", "201 03 01", "201-03-01", or with its parts in table cells ("201\t03\t01",
+# how the readers join a row's cells); the parts never span a line break, where a
+# 3-digit figure ending one row would meet the next row's first cell.
 _PROTECTED = re.compile(
-    r"(?P<code>[A-Za-z0-9]{2,}(?:-[A-Za-z0-9]{2,}){2,})"  # 434-1601-JXN-0UT4
-    r"|(?P<subject>(?<![\d.,])\d{3}(?:\s\d{2}){1,2}(?![\d.,]))"  # 201 03 01
+    r"(?P<subject>(?<![A-Za-z0-9.,-])\d{3}(?:[ \t\u3000-]\d{2}){1,2}(?![A-Za-z0-9.,%-]))"  # 201 03 01
+    r"|(?P<code>[A-Za-z0-9]{2,}(?:-[A-Za-z0-9]{2,}){2,})"  # 434-1601-JXN-0UT4
     r"|(?P<number>(?<![\d.])\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)"  # 24,169.74 / 2010301
 )
 
@@ -133,11 +136,26 @@ def _content_words(jb, text: str) -> list[str]:
 
 
 def codes_in(text: str) -> list[str]:
-    """Identifiers worth an exact lookup: project codes and 7-digit subject codes."""
+    """Identifiers worth an exact lookup: project codes and 5-7 digit subject codes,
+    each in one normal form ("201 03 01", "201-03-01", "2010301" -> "2010301";
+    "434-1601-jxn-0ut4" -> "434-1601-JXN-0UT4")."""
+    return [code for _, _, code in code_spans(text)]
+
+
+def code_spans(text: str) -> list[tuple[int, int, str]]:
+    """(start, end, normal form) of every identifier codes_in finds, so that a viewer can
+    mark "201\t03\t01" in a table row as a hit for 2010301.
+
+    An amount ("110,000.00", "3,146") is not a code even when its digits would be one."""
     out = []
     for m in _PROTECTED.finditer(text):
-        tok = normalize_number(m.group()) if m.lastgroup != "code" else m.group().upper()
-        if m.lastgroup == "code" or (m.lastgroup in ("subject", "number") and re.fullmatch(r"[1-3]\d{4,6}", tok)
-                                     and not re.fullmatch(r"20[0-4]\d", tok)):
-            out.append(tok)
+        kind, raw = m.lastgroup, m.group()
+        if kind == "code":
+            out.append((m.start(), m.end(), raw.upper()))
+            continue
+        if kind == "number" and not raw.isdigit():
+            continue
+        tok = re.sub(r"[\s-]", "", raw)
+        if re.fullmatch(r"[1-3]\d{4,6}", tok) and not re.fullmatch(r"20[0-4]\d", tok):
+            out.append((m.start(), m.end(), tok))
     return out

@@ -1,33 +1,29 @@
-"""The web UI over a real index of corpus/ (the founding example), built by app.py's
-first-start path with the hashing fake embedder: render functions, Blocks, a live server.
+"""The web UI's HTML (answers, search, documents) and app.py, over a real index of corpus/
+built by app.py's first-start path with the hashing fake embedder.
 
 Expected values come from the document itself (its text, the answer's own citation),
-never from hard-coded figures.
+never from hard-coded figures. The browser itself is driven in test_browser.py.
 """
 from __future__ import annotations
 
 import html
 import importlib.util
-import os
 import re
 import socket
-import urllib.request
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
-os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # no network calls from tests
-
-from assistant.apps import ui  # noqa: E402
-from assistant.answering.answer import answer  # noqa: E402
-from assistant.records import Answer, Citation  # noqa: E402
-from assistant.answering.search import search  # noqa: E402
+from assistant.answering.answer import answer
+from assistant.answering.search import Filters, find
+from assistant.apps import answer_html, search_html
+from assistant.records import Answer, Citation
+from webapp import CODE, QUESTION
 
 REPO = Path(__file__).resolve().parents[1]
 CORPUS = REPO / "corpus"
 DEMO = CORPUS / "2020_weixian_govoffice_budget.txt"
-QUESTION = "魏县政府办2020年公务接待费预算是多少？"
-CODE = "434-1601-JXN-0UT4"
 
 
 def _flat(text: str) -> str:
@@ -47,16 +43,11 @@ def app():
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory, app):
-    """(index path, Index): no index yet, so app.load_index builds one from corpus/."""
+def index(tmp_path_factory, app):
+    """No index yet, so app.load_index builds one from corpus/."""
     path = tmp_path_factory.mktemp("ui-index") / "index"
-    args = app.parse_args(["--index", str(path), "--corpus", str(CORPUS), "--embedder", "hash"])
-    return path, app.load_index(args)
-
-
-@pytest.fixture(scope="module")
-def index(built):
-    return built[1]
+    cfg, embedder = app.settings(app.parse_args(["--index", str(path), "--corpus", str(CORPUS), "--embedder", "hash"]))
+    return app.load_index(cfg, embedder)
 
 
 @pytest.fixture(scope="module")
@@ -70,137 +61,140 @@ def test_found_answer_marks_the_figure_inside_the_quote(index, doc_text):
     a = answer(index, QUESTION)
     assert a.found and a.figure and a.citations
     assert _flat(a.figure) in _flat(doc_text)
-    out = ui.render_answer(a)
+    out = answer_html.render_answer(a, index.docs)
     marked = re.findall(r"<mark>(.*?)</mark>", out, flags=re.S)
     assert marked and all(_flat(m.replace("<br>", "")) == _flat(html.escape(a.figure)) for m in marked)
-    # The whole first quote is shown (escaped, whitespace aside) around the mark.
     quote = re.search(r'<blockquote class="qa-quote">(.*?)</blockquote>', out, flags=re.S).group(1)
-    shown = re.sub(r"<br>|</?mark>", "", quote)
-    assert _flat(shown) == _flat(html.escape(a.citations[0].quote))
+    assert _flat(re.sub(r"<br>|</?mark>", "", quote)) == _flat(html.escape(a.citations[0].quote))
 
 
-def test_found_answer_has_collapsible_source(index):
+def test_answer_shows_what_it_used_and_links_each_citation(index):
     a = answer(index, QUESTION)
     c = a.citations[0]
-    out = ui.render_answer(a)
-    details = re.search(r"<details.*?</details>", out, flags=re.S).group()
-    assert "<summary>" in details
-    assert html.escape(c.source) in details
-    assert html.escape(c.section) in details
-    assert f"第 {c.line_start}" in details
-    if c.page:
-        assert f"第 {c.page} 页" in details
-    # The quoted line really is that line of the document.
+    meta = index.docs[c.source].meta
+    out = answer_html.render_answer(a, index.docs)
+    basis = re.search(r'<div class="qa-basis">(.*?)</div>', out).group(1)
+    assert html.escape(meta.department) in basis and f"{meta.year}年" in basis and meta.kind in basis
+    href = html.unescape(re.search(r'<a class="qa-cite" href="([^"]+)"', out).group(1))
+    url = urlsplit(href)
+    q = parse_qs(url.query)
+    assert url.path == "view" and url.fragment == f"L{c.line_start}"
+    assert q["doc"] == [c.source] and q["from"] == [str(c.line_start)] and q["to"] == [str(c.line_end)]
+    assert q["quote"] == [c.quote] and q["mark"] == [a.figure]
     lines = DEMO.read_text(encoding="utf-8").split("\n")
     assert _flat(c.quote)[:10] in _flat("".join(lines[c.line_start - 1:c.line_end]))
 
 
-def test_answer_text_is_one_html_block():
+def test_copy_text_is_plain(index):
+    a = answer(index, QUESTION)
+    text = answer_html.answer_text(a)
+    c = a.citations[0]
+    assert "<" not in text and text.startswith(_first_line(a.answer))
+    assert c.source in text and f"第 {c.line_start}" in text and _flat(c.quote) in _flat(text)
+    out = answer_html.render_answer(a, index.docs)
+    held = re.search(r'<span class="qa-copy-text">(.*?)</span>', out, flags=re.S).group(1)
+    assert html.unescape(held) == text
+
+
+def _first_line(s: str) -> str:
+    return re.sub(r"\s*\n\s*", " ", s).strip()
+
+
+def test_answer_html_is_one_block_and_escaped():
     """A blank line would end the HTML block in the chat's markdown and expose document text."""
-    c = Citation(source="a.txt", title="t", section="s", line_start=1, line_end=3,
-                 quote="公务接待费\n\n\t116.5 万元。", page=2)
-    out = ui.render_answer(Answer(question="q", found=True, answer="116.5万元。", citations=[c],
-                                  figure="116.5万元"))
-    assert "\n\n" not in out
-    assert "<mark>116.5 万元</mark>" in out
-
-
-def test_document_text_is_escaped():
     c = Citation(source="<b>x</b>.txt", title="<i>t</i>", section="<script>s</script>", line_start=4,
-                 line_end=4, quote="<script>alert(1)</script>费用 7 万元 & 更多", page=None)
-    out = ui.render_answer(Answer(question="q", found=True, answer="7万元。<img src=x>", citations=[c],
-                                  figure="7万元"))
+                 line_end=4, quote="<script>alert(1)</script>费用 7 万元 & 更多\n\n\tnext", page=None)
+    out = answer_html.render_answer(Answer(question="q", found=True, answer="7万元。<img src=x>", citations=[c],
+                                           figure="7万元"))
+    assert "\n\n" not in out
     assert "<script>" not in out and "<img" not in out and "<b>x" not in out and "<i>t" not in out
-    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out
-    assert "<mark>7 万元</mark>" in out and "&amp; 更多" in out
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in out and "<mark>7 万元</mark>" in out and "&amp; 更多" in out
+
+
+def test_renderer_takes_added_fields_and_parts():
+    c = {"source": "a.txt", "title": "t", "section": "s", "line_start": 1, "line_end": 1, "quote": "接待费5万元",
+         "page": None, "future_field": 1}
+    part = {"question": "q", "found": True, "answer": "5万元。", "figure": "5万元", "citations": [c],
+            "department": "某局", "year": 2024}
+    out = answer_html.render_answer({"question": "q", "found": True, "answer": "", "parts": [part, part]})
+    assert out.count('class="qa-figure"') == 2 and "某局｜2024年" in out
 
 
 def test_figure_is_not_marked_inside_a_longer_number():
     text = "合计150万元，其中接待费50万元"
     start = text.rindex("50万元")
-    assert ui.figure_spans(text, "50万元") == [(start, start + 4)]
-    assert ui.figure_spans("no figure here", None) == []
+    assert answer_html.figure_spans(text, "50万元") == [(start, start + 4)]
+    assert answer_html.figure_spans("no figure here", None) == []
 
 
-def test_not_found_for_a_department_not_in_the_corpus(index, doc_text):
+def test_not_found_shows_nearest_passages_as_not_an_answer(index, doc_text):
     assert "北京市财政局" not in doc_text
-    a = answer(index, "北京市财政局2020年公务接待费预算是多少？")
-    assert not a.found
-    out = ui.render_answer(a)
+    out = answer_html.render_answer(answer(index, "北京市财政局2020年公务接待费预算是多少？"))
     assert "未找到" in out and "<mark>" not in out
-
-
-def test_nearest_passages_are_labelled_not_an_answer(index):
-    near = [r.citation for r in search(index, "公务接待费")[:2]]
-    assert near
-    out = ui.render_answer(Answer(question="q", found=False, answer="未找到：文件中没有足够相关的段落。",
-                                  citations=near))
-    assert "未找到" in out and "不是答案" in out
-    assert out.count('class="qa-near"') == len(near) and "<mark>" not in out
+    near = [r.citation for r in find(index, "公务接待费", per_page=2).results]
+    out = answer_html.render_answer(Answer(question="q", found=False, answer="未找到：文件中没有足够相关的段落。",
+                                           citations=near))
+    assert "不是答案" in out and out.count('class="qa-near"') == len(near) and "<mark>" not in out
 
 
 # ---------------------------------------------------------------- search and documents
 
-def test_code_hits_come_first(index, doc_text):
-    assert CODE in doc_text
-    results = search(index, CODE)
-    rows = ui.search_rows(results)
-    assert rows and rows[0][1] == ui.VIA_LABELS["code"]
-    vias = [r.via for r in results]
-    assert vias == sorted(vias, key=lambda v: v != "code")  # no code hit after another kind
-    assert f"【{CODE}】" in rows[0][-1]
-    assert rows[0][4] == DEMO.name
-    assert all(len(row) == len(ui.SEARCH_HEADERS) for row in rows)
-    assert "精确命中" in ui.search_status(CODE, results)
+def test_search_table_has_a_header_and_links_to_the_hit_line(index, doc_text):
+    page = find(index, CODE.lower())
+    out = search_html.results_html(page)
+    assert "<thead>" in out and all(f"<th>{h}</th>" in out for h in search_html.HEADERS)
+    r = page.results[0]
+    assert f"<mark>{CODE}</mark>" in out and search_html.VIA_LABELS["code"] in out
+    href = html.unescape(re.search(r'<a href="([^"]+)"', out).group(1))
+    assert href.endswith(f"#L{r.line}") and CODE in doc_text.split("\n")[r.line - 1]
 
 
-def test_search_status_without_results_gives_the_reason():
-    assert "没有" in ui.search_status("公务接待费", [], reason="语料中没有“北京市财政局”的文件")
+def test_status_line_is_one_and_consistent(index):
+    page = find(index, "公务接待费", per_page=3)
+    status = search_html.status_html(page)
+    assert status.count("sr-status") == 1 and f"<b>{page.total}</b>" in status and "第 1–3 条" in status
+    refused = search_html.status_html(find(index, "公务接待费", Filters(department="<img src=x>政府办")))
+    assert refused.count("sr-status") == 1 and "未检索" in refused and "<img" not in refused
+    assert "魏县政府办" in refused  # the suggestion
+    none = search_html.status_html(find(index, "不存在的词组"))
+    assert "没有段落逐字包含" in none and "共" not in none
 
 
-def test_department_note_warns_only_for_unknown_names(index):
-    assert ui.department_note(index, "") == ""
-    assert ui.department_note(index, index.doc_list[0].meta.department) == ""
-    assert "未识别" in ui.department_note(index, "不存在的单位名")
+def test_export_links_carry_the_filters(index):
+    page = find(index, "公务接待费", Filters(year=2020))
+    link = html.unescape(re.search(r'href="([^"]+format=csv[^"]*)"', search_html.export_links(page)).group(1))
+    q = parse_qs(urlsplit(link).query)
+    assert q["q"] == ["公务接待费"] and q["year"] == ["2020"]
 
 
-def test_document_rows_and_counts(index, doc_text):
-    rows = ui.document_rows(index)
-    assert len(rows) == len(index.doc_list) == 1
-    source, title, department, region, year, kind, fmt, chunks = rows[0]
-    assert source == DEMO.name and fmt == "txt"
-    assert department and _flat(department) in _flat(doc_text)
-    assert str(year) in doc_text
-    assert chunks == len(index.chunks)
-    summary = ui.document_summary(index)
-    assert f"**{len(index.doc_list)}**" in summary and f"**{len(index.chunks)}**" in summary
-    assert ui.year_choices(index) == [("全部年份", ""), (f"{year}年", str(year))]
+def test_documents_list_and_summary_hide_server_paths_from_visitors(index, doc_text):
+    out = search_html.documents_html(index)
+    assert "view?doc=" + DEMO.name in out and out.count("<tr>") == len(index.doc_list) + 1
+    assert search_html.documents_html(index, "没有这样的文件").count("<tr>") == 0
+    visitor = search_html.documents_summary(index)
+    assert str(index.path) not in visitor and f"<b>{len(index.chunks)}</b>" in visitor
+    assert str(index.path) in search_html.documents_summary(index, admin=True)
 
 
 # ---------------------------------------------------------------- the app
 
-def test_chat_handler_appends_question_and_rendered_answer(index):
-    ask = ui._asker(ui._Shared(index))
-    history, box = ask(QUESTION, [])
-    assert box == "" and [m["role"] for m in history] == ["user", "assistant"]
-    assert "<mark>" in history[1]["content"]
-    assert ask("   ", history) == (history, "")
+def test_app_serves_the_ui_api_and_pages(tmp_path):
+    from fastapi.testclient import TestClient
 
+    from assistant.apps import ui
+    from assistant.apps.server import create_app
+    from webapp import make_state
 
-def test_make_ui_and_serve_root(built):
-    import gradio as gr
-
-    path, index = built
-    demo = ui.make_ui(path, CORPUS, "hash")  # loads the index itself
-    assert isinstance(demo, gr.Blocks)
-    port = _free_port()
-    ui.launch(demo, "127.0.0.1", port, prevent_thread_lock=True, quiet=True)
-    try:
-        with urllib.request.urlopen(f"http://127.0.0.1:{port}/", timeout=30) as r:
-            assert r.status == 200
-            assert ui.TITLE in r.read().decode("utf-8")
-    finally:
-        demo.close()
+    state, _ = make_state(tmp_path)
+    with TestClient(create_app(state)) as c:
+        root = c.get("/")
+        assert root.status_code == 200 and ui.TITLE in root.text
+        info = c.get("/gradio_api/info").json()
+        assert {"/ask", "/search", "/documents"} <= set(info["named_endpoints"])
+        params = {p["parameter_name"]: p["python_type"]["type"] for p in info["named_endpoints"]["/search"]["parameters"]}
+        assert params["query"] == "str" and params["year"] == "int" and params["per_page"] == "int"
+        r = c.post("/gradio_api/upload", files={"files": ("a.txt", b"x", "text/plain")})
+        assert r.status_code == 403  # Gradio's upload route: administrators only
 
 
 def _free_port() -> int:
@@ -229,3 +223,11 @@ def test_app_exits_2_when_the_port_is_taken(app, tmp_path, capsys):
         assert app.main(["--index", str(tmp_path / "i"), "--corpus", str(CORPUS), "--port", port]) == 2
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("error: ") and port in err[0]
+
+
+def test_app_exits_2_on_a_bad_config_file(app, tmp_path, capsys):
+    bad = tmp_path / "bad.toml"
+    bad.write_text("[server]\nport = \"many\"\n", encoding="utf-8")
+    assert app.main(["--config", str(bad)]) == 2
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "port" in err[0]

@@ -1,0 +1,73 @@
+"""A search's exact hits as CSV or XLSX: a header row, one row per passage, whole passages.
+
+CSV is UTF-8 with a byte-order mark, which Excel needs to read Chinese from a CSV file.
+"""
+from __future__ import annotations
+
+import csv
+import io
+
+from assistant.answering.search import Result, SearchPage
+
+MAX_EXPORT_ROWS = 20_000  # every disclosure passage mentioning 公务接待费 is ~1,300; a cap bounds memory
+COLUMNS = ["序号", "命中方式", "部门", "地区", "年度", "类别", "文件", "标题", "章节", "命中行", "起始行", "结束行",
+           "页", "段落原文"]
+XLSX_CELL_MAX = 32_767  # Excel's limit for one cell
+
+
+def rows(results: list[Result]) -> list[list]:
+    from assistant.apps.search_html import VIA_LABELS
+
+    out = []
+    for r in results:
+        c = r.citation
+        out.append([r.rank, VIA_LABELS.get(r.via, r.via), r.department, r.region, r.year or "", r.kind,
+                    c.source, c.title, c.section, r.line, c.line_start, c.line_end, c.page or "", c.quote])
+    return out
+
+
+def to_csv(results: list[Result]) -> bytes:
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(COLUMNS)
+    writer.writerows(rows(results))
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def to_xlsx(results: list[Result], page: SearchPage) -> bytes:
+    from openpyxl import Workbook
+    from openpyxl.styles import Alignment, Font
+
+    wb = Workbook(write_only=False)
+    ws = wb.active
+    ws.title = "精确命中"
+    ws.append(COLUMNS)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows(results):
+        # A formula-looking passage ("=SUM(…)") must stay text: openpyxl writes a str
+        # starting with "=" as a formula, so such cells get an explicit string type.
+        ws.append(row)
+        last = ws.cell(row=ws.max_row, column=len(COLUMNS))
+        if isinstance(row[-1], str) and len(row[-1]) > XLSX_CELL_MAX:
+            last.value = row[-1][:XLSX_CELL_MAX]
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+        last.alignment = Alignment(wrap_text=True, vertical="top")
+    ws.freeze_panes = "A2"
+    for col, width in zip("ABCDEFGHIJKLMN", [6, 12, 24, 12, 6, 10, 30, 30, 30, 8, 8, 8, 5, 90]):
+        ws.column_dimensions[col].width = width
+    info = wb.create_sheet("检索条件")
+    f = page.filters
+    for k, v in [("检索词", page.query), ("部门", f.department), ("地区", f.region), ("年度", f.year or ""),
+                 ("类别", f.kind), ("精确命中总数", page.total), ("导出条数", len(results))]:
+        info.append([k, v])
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def filename(page: SearchPage, ext: str) -> str:
+    safe = "".join(ch for ch in page.query if ch.isalnum() or ch in "-_")[:40] or "search"
+    return f"检索-{safe}.{ext}"
