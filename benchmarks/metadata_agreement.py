@@ -25,7 +25,8 @@ field. What counts as agreement:
               (templates, 检查表, 三公 summaries, 绩效评价报告, stand-alone 绩效目标表).
 * overall     all four fields agree.
 
-With ../shared/eval/dev.jsonl present it also scores ``assistant.orgs.match`` on
+With ../shared/eval/dev.jsonl present it also scores the department resolver
+(``assistant.answering.departments``) on
 the dev questions against the metadata extracted above (all corpus documents):
 recall = questions whose gold document(s) are all among the matches; precision = share of
 matched documents that belong to a gold document's department (counted over organisation-
@@ -46,8 +47,8 @@ REPO = Path(__file__).resolve().parents[1]
 SHARED = REPO.parent / "shared"
 sys.path.insert(0, str(REPO))
 
+from assistant.answering.departments import DepartmentResolver  # noqa: E402
 from assistant.orgs import (  # noqa: E402
-    DepartmentIndex,
     same_department,
     split_region,
     unit_stem,
@@ -147,11 +148,29 @@ def run(corpus: Path, sources: Path) -> tuple[list[tuple[Truth, DocMeta, dict[st
     return results, summary
 
 
+class _Matcher:
+    """The resolver's answer as {document: score} plus the words that named them."""
+
+    def __init__(self, metas):
+        self.resolver = DepartmentResolver(metas)
+
+    def match(self, question: str):
+        from types import SimpleNamespace
+
+        res = self.resolver.resolve(question)
+        scores: dict[int, float] = {}
+        for m in res.mentions:
+            for c in m.candidates:
+                for i in c.department.doc_ids:
+                    scores[i] = max(scores.get(i, 0.0), c.score)
+        return SimpleNamespace(scores=scores, mention=res.text)
+
+
 def dev_matching(results: list[tuple[Truth, DocMeta, dict[str, bool]]], dev: Path) -> dict:
     """Department matching on the dev questions, over the metadata extract_meta produced."""
     files = [r[0].file for r in results]
     metas = [r[1] for r in results]
-    index = DepartmentIndex(metas)
+    index = _Matcher(metas)
     out = {"questions": 0, "recall_hits": 0, "org_ok": 0, "org_all": 0, "all_ok": 0,
            "all_all": 0, "neg": 0, "neg_ok": 0, "misses": [], "ms": 0.0}
     t0 = time.perf_counter()

@@ -3,7 +3,8 @@ from __future__ import annotations
 
 import re
 
-from assistant.answering.answer import answer, to_wan
+from assistant.answering.amounts import to_wan
+from assistant.answering.answer import answer
 from assistant.answering.search import mark, search
 from conftest import DEMO
 

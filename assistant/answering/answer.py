@@ -212,7 +212,7 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     pct = part.percent
     m = A.amount_after(text, anchor, percent=pct) or A.amount_after(text, 0, percent=pct)
     if m is None:
-        return None
+        return _bare_figure(index, chunk, text, anchor)
     if item_end >= 0 and m.start() > item_end and A.owned_by_other_item(text, item_end, m.start(), _asked(part)):
         return None
     if item_end >= 0 and _in_list(text, anchor, item_end) and not (0 <= m.start() - item_end <= _LIST_REACH):
@@ -239,6 +239,21 @@ def _in_list(text: str, start: int, end: int) -> bool:
     clause_start = max(text.rfind(ch, 0, start) for ch in "。；")
     clause = text[clause_start + 1:right + 40]
     return bool(re.search(r"用于|包括|包含|主要是|主要有|涵盖|如|等", clause))
+
+
+def _bare_figure(index, chunk, text: str, anchor: int, reach: int = 60) -> tuple[str, str] | None:
+    """A table printed one cell per line ("项目名称\n电子政务网络到村光纤租用费\n…预算数\n
+    168.30", under "单位：万元"): the first plain number after the item, in the table's unit."""
+    unit = _table_unit(index, chunk)
+    if not unit:
+        return None
+    for m in A.NUMBER.finditer(text, anchor):
+        if m.start() - anchor > reach:
+            break
+        if re.fullmatch(r"20[0-4]\d|\d{3,7}", m.group()) and "." not in m.group():
+            continue  # a year or a code, not an amount
+        return m.group(), f"{m.group()}（表内数，单位：{unit}）"
+    return None
 
 
 def _prior_year_amount(text: str, anchor: int, year: int) -> tuple[str, str] | None:

@@ -36,12 +36,15 @@ from assistant.textutil import CJK, normalize_text
 
 LEVEL_WORDS = ("省", "市", "区", "县")
 _PARTY = re.compile(r"^(?:中国共产党|中共)")
-_SPAN_CHARS = re.compile(rf"[{CJK}（）()]+")
+# A run of a name's characters; digits only between Chinese ones ("第0办公室", not "2026北京").
+_SPAN_CHARS = re.compile(rf"[{CJK}（）()]+(?:[0-9]+[{CJK}（）()]+)*")
 # An organisation-like phrase after a region: tells "杭州市财政局" (an organisation the
 # index lacks) from "北京城市道路…" (a region followed by a topic).
 _ORG_PHRASE = re.compile(
     rf"[{CJK}]{{1,8}}?(?:局|委员会|委|办公室|办公厅|办|法院|检察院|院|厅|署|中心|政府|街道"
     rf"|宣传部|工作部|组织部|统战部|总队|支队)")
+# The same, digits allowed ("第0办公室"), only where a document's department is unnamed.
+_ORG_PHRASE_LOOSE = re.compile(rf"[{CJK}0-9]{{1,8}}?(?:局|委员会|委|办公室|办公厅|办|院|厅|中心|政府)")
 _UNKNOWN_REGION = re.compile(rf"([{CJK}]{{2,3}}?)(省|市|区|县)")
 _ORG_END = "局委办厅院署队所部会心站处馆"
 # First characters that make "X市" a word, not a place ("全市", "本市", "各区"…).
@@ -149,6 +152,15 @@ class DepartmentResolver:
         for d in self.departments:
             for c in d.cores:
                 self.by_last.setdefault(c[-1], []).append((c, d))
+        # Regions holding a document whose department its title page does not name: a name
+        # there that we cannot match may well be that document's.
+        self.unnamed: dict[str, list[int]] = {}
+        for i, m in enumerate(metas):
+            if not m.department and m.region:
+                for u in split_region(m.region).units:
+                    self._add_region(u, unit_stem(u), u[len(unit_stem(u)):])
+                    self.unnamed.setdefault(unit_stem(u), []).append(i)
+        self.max_region = max(len(k) for k in self.regions)
         self._cache: dict[str, Resolution] = {}
 
     def _add_region(self, unit: str, stem: str, suffix: str) -> None:
@@ -238,7 +250,7 @@ class DepartmentResolver:
         if end >= len(run):
             return True
         nxt = run[end:end + 2]
-        return nxt[0] in _CONNECTORS or any(nxt.startswith(w) or w.startswith(nxt) for w in self._question_words)
+        return nxt[0] in _CONNECTORS or nxt[0].isdigit() or any(nxt.startswith(w) or w.startswith(nxt) for w in self._question_words)
 
     def _match_span(self, span: str, regionless: bool = True, ends_name: bool = True) -> list[Candidate]:
         best: dict[str, Candidate] = {}
@@ -336,9 +348,9 @@ class DepartmentResolver:
                 continue
             stems, j = self._region_chain(q, i)
             if stems:
-                o = _ORG_PHRASE.match(q, j)
+                o = _ORG_PHRASE.match(q, j) or (_ORG_PHRASE_LOOSE.match(q, j) if stems[-1] in self.unnamed else None)
                 if o and not any(a < o.end() and b > i for a, b in covered):
-                    similar = self._similar(stems, q[j:o.end()])
+                    similar = self._similar(stems, q[j:o.end()]) or self._unnamed(stems)
                     out.append(Mention(q[i:o.end()], i, o.end(), similar, missing=not similar))
                     i = o.end()
                     continue
@@ -374,6 +386,12 @@ class DepartmentResolver:
             if overlap >= self.settings.similar_overlap:
                 out.append(Candidate(d, round(self.settings.similar * overlap, 4), "similar"))
         return sorted(out, key=lambda c: -c.score)[:1]
+
+    def _unnamed(self, stems: tuple[str, ...]) -> list[Candidate]:
+        ids = self.unnamed.get(stems[-1], [])
+        if not ids:
+            return []
+        return [Candidate(Department("", (), stems, "", ("",), tuple(ids)), self.settings.region_only_own, "region")]
 
     def _region_chain(self, q: str, i: int) -> tuple[tuple[str, ...], int]:
         stems: list[str] = []

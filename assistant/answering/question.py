@@ -126,11 +126,15 @@ def _without(text: str, phrases) -> str:
     return text
 
 
+_CODE_TEXT = re.compile(r"[A-Za-z0-9]{2,}(?:-[A-Za-z0-9]{2,}){2,}|(?<![\d.])\d{3}(?:[\s-]\d{2}){1,2}(?![\d.])|(?<![\d.])[1-3]\d{4,6}(?![\d.])")
+
+
 def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) -> str:
     """The question with what is not content blanked: filler, department names, years.
 
     Blanks keep the clause punctuation, so parts still split where the question does."""
-    flat = re.sub(r"[ \t\u3000]+", "", text)
+    flat = _CODE_TEXT.sub(" ", text)  # "434-1601-JXN-0UT4", "201 03 01": found by the code map
+    flat = re.sub(r"[ \t\u3000]+", "", flat)
     for name in sorted(names, key=len, reverse=True):
         flat = flat.replace(name, " ")
     flat = _BRACKET_YEAR.sub(" ", flat)

@@ -32,9 +32,7 @@ def retrieve(index, tokens, doc_ids: list[int], k: int = 12, codes: list[str] = 
     s = RETRIEVAL
     if hasattr(tokens, "tokens"):
         q = tokens
-        drop = set(tokenize(mention)) if mention else set()
-        drop |= {str(y.year) for y in q.years}
-        tokens, codes, dense_text = [t for t in q.tokens if t not in drop], q.codes, q.text
+        tokens, codes, dense_text = search_tokens(q, mention), q.codes, q.text
     mask = chunk_mask(index, doc_ids)
     allowed = np.flatnonzero(mask)
     if allowed.size == 0:
@@ -63,6 +61,15 @@ def retrieve(index, tokens, doc_ids: list[int], k: int = 12, codes: list[str] = 
     best = sorted(fused.items(), key=lambda kv: -kv[1])[:k]
     return [Hit(chunk_id=i, score=sc, chunk=index.chunks[i], via=via[i],
                 matched=matched_terms(index.tokens[i], tokens)) for i, sc in best]
+
+
+def search_tokens(q, mention: str = "") -> list[str]:
+    """A parsed query's BM25 tokens without the words naming its department and years:
+    inside the scope every chunk is about them, and BM25 would rank chunks that repeat the
+    name highest."""
+    drop = set(tokenize(mention)) if mention else set()
+    drop |= {str(y.year) for y in q.years}
+    return [t for t in q.tokens if t not in drop]
 
 
 def matched_terms(chunk_tokens: list[str], q_tokens: list[str]) -> list[str]:

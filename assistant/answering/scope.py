@@ -47,7 +47,12 @@ def scope(index, q: Question, department: str = "", year: int | None = None,
     mentions: list[Mention] = list(resolution.mentions) if resolution is not None else []
     if department and not mentions:
         return Scope([], f"未识别部门“{department}”：请写出机构名，如“普陀区政府办”“江苏高院”")
-    groups, others, notes, missing = _departments(mentions)
+    # A filter must name one department; a question may name a vague one and get a list.
+    groups, others, notes, missing, vague = _departments(mentions, 2 if department else RESOLVER.vague_at)
+    if vague and department:
+        # A filter that fits many departments ("政府办") filters nothing meaningful: say so.
+        names = "、".join(vague[:RESOLVER.vague_list])
+        return Scope([], f"“{department}”可指多个部门（{names}…），请写出地区，如“魏县政府办”")
     if missing and not groups:
         return Scope([], f"语料中没有“{'、'.join(missing)}”的文件", mention="、".join(missing), named=True)
     notes += [f"语料中没有“{m}”的文件" for m in missing]
@@ -67,13 +72,14 @@ def scope(index, q: Question, department: str = "", year: int | None = None,
     return sc
 
 
-def _departments(mentions: list[Mention]) -> tuple[list[tuple[str, list[Candidate]]], list[Department],
-                                                   list[str], list[str]]:
-    """(how, candidates) per mention that resolved; close candidates not chosen; notes; and
-    the names the index does not hold."""
+def _departments(mentions: list[Mention], vague_at: int = RESOLVER.vague_at) -> tuple[list[tuple[str, list[Candidate]]], list[Department],
+                                                   list[str], list[str], list[str]]:
+    """(how, candidates) per mention that resolved; close candidates not chosen; notes; the
+    names the index does not hold; and the departments a vague name ("政府办") may mean."""
     groups: list[tuple[str, list[Candidate]]] = []
     others: list[Department] = []
     notes: list[str] = []
+    vague: list[str] = []
     missing = [m.text for m in mentions if m.missing]
     for m in mentions:
         if m.missing or not m.candidates:
@@ -82,12 +88,17 @@ def _departments(mentions: list[Mention]) -> tuple[list[tuple[str, list[Candidat
             groups.append(("region", m.candidates))
             continue
         close = m.close(RESOLVER.close_margin)
+        if len({c.department.name for c in close}) >= vague_at:
+            # "市信访局", "政府办": too many departments fit; the question names none of them.
+            vague += [c.department.name for c in close]
+            groups.append(("region", close))
+            continue
         best = close[0]
         groups.append((best.how, [best]))
         rest = [c.department for c in close[1:] if c.department.name != best.department.name]
         if rest:
             others += rest
-    return groups, others, notes, missing
+    return groups, others, notes, missing, vague
 
 
 def _years(index, q: Question, sc: Scope, year: int | None) -> None:

@@ -18,8 +18,9 @@ import threading
 import weakref
 from dataclasses import dataclass, field
 
-from assistant.answering.question import Query, parse
-from assistant.answering.retrieve import retrieve, scope, search_tokens
+from assistant.answering.question import Question, parse
+from assistant.answering.retrieve import retrieve, search_tokens
+from assistant.answering.scope import scope
 from assistant.index import Index
 from assistant.records import Chunk, Citation
 from assistant.tokenize import code_spans
@@ -134,7 +135,7 @@ def _exact(index: Index, query: str, filters: Filters, sort: str, descending: bo
     sc = scope(index, q, department=filters.department, year=filters.year)
     if not sc.doc_ids:
         out.reason = sc.reason
-        if filters.department and not index.departments.match(filters.department).mention:
+        if filters.department:  # unknown, or too vague: offer the departments it may mean
             out.suggestions = suggest_departments(index, filters.department)
         return [], out, q, ""
     doc_ids = [i for i in sc.doc_ids if _keep(index.doc_list[i].meta, filters)]
@@ -146,10 +147,10 @@ def _exact(index: Index, query: str, filters: Filters, sort: str, descending: bo
     notes = []
     if mention and not filters.department:
         notes.append(f"部门“{mention}”")
-    if q.years and not filters.year:
-        notes.append("、".join(f"{y}年" for y in q.years))
+    if q.asked_years and not filters.year:
+        notes.append("、".join(f"{y}年" for y in q.asked_years))
     out.scope_note = "、".join(notes)
-    out.words = query_words(query, mention, q.years)
+    out.words = query_words(query, mention, q.asked_years)
     if not out.codes and not out.words:
         return [], out, q, mention
     allowed = set(doc_ids)
@@ -245,7 +246,7 @@ def _sorted(index: Index, hits: list[tuple[int, float, str]], sort: str, descend
 
 # ---------------------------------------------------------------- related passages
 
-def _related(index: Index, q: Query, mention: str, out: SearchPage, exact: set[int], k: int) -> list[Result]:
+def _related(index: Index, q: Question, mention: str, out: SearchPage, exact: set[int], k: int) -> list[Result]:
     sc = scope(index, q, department=out.filters.department, year=out.filters.year)
     doc_ids = [i for i in sc.doc_ids if _keep(index.doc_list[i].meta, out.filters)]
     if not doc_ids:
@@ -258,7 +259,7 @@ def _related(index: Index, q: Query, mention: str, out: SearchPage, exact: set[i
 
 # ---------------------------------------------------------------- one result
 
-def _result(index: Index, chunk_id: int, score: float, via: str, rank: int, q: Query, out: SearchPage,
+def _result(index: Index, chunk_id: int, score: float, via: str, rank: int, q: Question, out: SearchPage,
             matched: list[str] | None = None) -> Result:
     chunk = index.chunks[chunk_id]
     doc = index.docs[chunk.doc_id]

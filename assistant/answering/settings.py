@@ -31,6 +31,8 @@ class ResolverSettings:
     region_only_sub: float = 0.4  # … and of its sub-regions (上海市 → 上海市普陀区…)
     min_score: float = 0.5  # below this a span names no department
     close_margin: float = 0.02  # candidates this close to the best are equally likely
+    vague_at: int = 3  # this many equally likely departments: the name names none of them
+    vague_list: int = 5  # … of which the answer lists this many
 
 
 RESOLVER = ResolverSettings()

@@ -58,7 +58,7 @@ def _scope_text(page: SearchPage) -> str:
     parts = [x for x in (f.region, f.department, f"{f.year}年" if f.year else "", f.kind) if x]
     if page.scope_note:
         parts.append(page.scope_note + "（取自检索词）")
-    return "、".join(parts)
+    return html.escape("、".join(parts))  # filters are typed by the user
 
 
 def results_html(page: SearchPage) -> str:

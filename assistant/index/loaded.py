@@ -64,12 +64,6 @@ class Index:
 
         return DepartmentResolver(self.metas)
 
-    @cached_property
-    def departments(self):
-        from assistant.orgs import DepartmentIndex
-
-        return DepartmentIndex(self.metas)
-
     def figures_of(self, doc_id: str):
         """The figures table rows of one document (figures.sqlite when the build wrote it,
         else extracted from the stored chunks once and kept)."""
