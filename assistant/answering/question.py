@@ -246,7 +246,22 @@ _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 _COUNT_WORD = re.compile(r"^(几|多少)[\u4e00-\u9fff]?$")
 
 
+def _bundled(clause: str) -> str:
+    """"出国、接待、公车这几块一共多少钱" -> "三公经费一共多少钱": two or more listed parts of a
+    total (lexicon/bundles.tsv) asked as one figure name the total."""
+    for total, parts in lexicon.load().bundles:
+        found = [(m.start(), m.end()) for p in parts for m in re.finditer(re.escape(p), clause)]
+        if len({clause[a:b] for a, b in found}) < 2:
+            continue
+        a, b = min(a for a, _ in found), max(b for _, b in found)
+        between = clause[a:b]
+        if re.fullmatch(r"[^，。？?；;]*", between) and len(between) <= 20:
+            return clause[:a] + total + clause[b:]
+    return clause
+
+
 def _part(clause: str, kind: str, q: Question) -> Part:
+    clause = _bundled(clause)
     flat = re.sub(r"\s+", "", clause)
     lex = lexicon.load()
     out: list[Concept] = []

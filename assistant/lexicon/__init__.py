@@ -20,7 +20,7 @@ HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
          "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv",
-         "distinct_terms.tsv")
+         "distinct_terms.tsv", "bundles.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
 CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "list", "describe")
 QUESTION_KINDS = ("compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
@@ -54,6 +54,7 @@ class Lexicon:
     filler: tuple[str, ...] = ()  # phrases removed from questions, longest first
     cities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # city -> one-character names
     distinct: tuple[tuple[str, str], ...] = ()  # (longer term, the shorter term it is not)
+    bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (total, the parts people list for it)
     sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -113,6 +114,7 @@ def read(folder: Path = HERE) -> Lexicon:
                         if len(cols) > 1 and re.fullmatch(r"[+-]?\d+", cols[1])},
         cities={cols[0]: _alts(cols[1]) if len(cols) > 1 else () for _, cols in src["cities.tsv"]},
         distinct=tuple((cols[0], cols[1]) for _, cols in src["distinct_terms.tsv"] if len(cols) > 1),
+        bundles=tuple((cols[0], _alts(cols[1])) for _, cols in src["bundles.tsv"] if len(cols) > 1),
         filler=tuple(sorted((cols[0] for _, cols in src["filler.txt"]), key=len, reverse=True)),
         sources=src,
     )
@@ -165,6 +167,9 @@ def problems(lex: Lexicon | None = None) -> list[str]:
     for n, cols in lex.sources["distinct_terms.tsv"]:
         if len(cols) < 2 or cols[1] not in cols[0].replace("（", "").replace("）", "") and cols[1] not in cols[0]:
             out.append(f"distinct_terms.tsv:{n}: “{cols[1] if len(cols) > 1 else ''}” must be part of “{cols[0]}”")
+    for n, cols in lex.sources["bundles.tsv"]:
+        if cols[0] not in lex.terms or len(cols) < 2 or len(_alts(cols[1])) < 2:
+            out.append(f"bundles.tsv:{n}: the total must be a term of terms.tsv and have two parts or more")
     for n, cols in lex.sources["org_synonyms.tsv"]:
         if len(cols) < 2 or not cols[1]:
             out.append(f"org_synonyms.tsv:{n}: “{cols[0]}” needs its canonical words")
