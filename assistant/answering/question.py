@@ -114,7 +114,8 @@ def parse(question: str, names: list[str] | tuple[str, ...] = ()) -> Question:
 def understand(index, question: str) -> Question:
     """Parse a question against an index: departments resolved, their names set aside."""
     text = normalize_text(question or "").strip()
-    resolution = index.resolver.resolve(text)
+    # Filler first: "请问省委办公厅…" would otherwise read "请问省" as a place.
+    resolution = index.resolver.resolve(_without(text, lexicon.load().filler))
     q = parse(question, [m.text for m in resolution.mentions])
     q.departments = resolution
     return q
