@@ -210,10 +210,18 @@ def _parts(text: str, q: Question) -> list[Part]:
     """
     clauses = [c for c in _PART_SPLIT.split(text) if c and c.strip()]
     parts: list[Part] = []
+    carry = ""
     for clause in clauses:
+        clause = carry + clause
+        carry = ""
         kind = kind_of(clause, q.codes)
         part = _part(clause, kind, q)
         asks = kind != "amount" or re.search(r"多少|几|金额|预算数|决算数|多大|多高|安排|花|是什么|哪", clause)
+        if not parts and not asks and not part.items:
+            carry = clause  # "重庆气象局跟广州气象局比，今年谁的三公经费多": the lead-in joins the question
+            continue
+        if parts and part.kind == parts[-1].kind and not [c for c in part.concepts if not c.cue]:
+            continue  # "多了还是少了，差多少": the same thing asked again
         if parts and not asks:
             # "北京市政府办公厅2026年三公经费" has one clause; "…，2025年呢" would add to it.
             parts[-1].concepts += [c for c in part.concepts if c not in parts[-1].concepts]
@@ -223,7 +231,7 @@ def _parts(text: str, q: Question) -> list[Part]:
             part.concepts = [c for c in parts[-1].concepts if not c.cue] + part.concepts
         parts.append(part)
     if not parts:
-        parts = [_part(text, "amount", q)]
+        parts = [_part(text, kind_of(text, q.codes), q)]
     parts = _merge_code_parts(parts, q)
     return parts
 

@@ -31,10 +31,15 @@ def extract_figures(doc: Document, chunks: list[Chunk]) -> list[Figure]:
             unit = _unit_above(doc.text, chunk)
             for row in rows_of(chunk.text, title or (chunk.section[-1] if chunk.section else ""), unit):
                 out += _row_figures(doc, chunk, row, lines)
-        else:
-            for m in _SENT.finditer(chunk.text):
-                for st in stated_in(m.group(), doc.meta.department):
-                    out.append(_prose_figure(doc, chunk, m.start(), m.group(), st, lines))
+        # Sentences too, wherever they stand: a chunk may hold a table and the note after
+        # it, or the prose of a section that also holds a small table.
+        pos = 0
+        for line in chunk.text.split("\n"):
+            if "\t" not in line:
+                for m in _SENT.finditer(line):
+                    for st in stated_in(m.group(), doc.meta.department):
+                        out.append(_prose_figure(doc, chunk, pos + m.start(), m.group(), st, lines))
+            pos += len(line) + 1
     return out
 
 
