@@ -112,6 +112,15 @@ class Answer:
     answer: str
     citations: list[Citation] = field(default_factory=list)
     figure: str | None = None
+    # What the answer used (shown beside it): the department, year, kind of document.
+    department: str = ""
+    year: int | None = None
+    kind: str = ""
+    # Answers across documents: one row per department or year (label, figure, value in 万元,
+    # source, line), and how to chart them ({"type": "bar"|"line", "unit": "万元"}).
+    table: list[dict[str, Any]] = field(default_factory=list)
+    chart: dict[str, Any] | None = None
+    notes: list[str] = field(default_factory=list)  # how the question was read (今年 = 2026 …)
 
     def to_json(self, qid: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -121,4 +130,8 @@ class Answer:
                    citations=[asdict(c) for c in self.citations])
         if self.figure:
             out["figure"] = self.figure
+        for key in ("department", "year", "kind", "table", "chart", "notes"):
+            value = getattr(self, key)
+            if value:
+                out[key] = value
         return out

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from assistant.answering import amounts as A
 from assistant.answering.cite import cite, label, passages, safe_end  # noqa: F401 (search.py)
 from assistant.answering.evidence import Sentence, Weighted, sentences_of, split_sentences, weigh
+from assistant.answering.across import across, is_series
 from assistant.answering.question import Part, Question, understand
 from assistant.answering.records import from_records
 from assistant.answering.retrieve import part_tokens, retrieve
@@ -23,7 +24,7 @@ from assistant.answering.settings import ANSWER, RETRIEVAL
 from assistant.errors import UserError
 from assistant.records import Answer, Citation, Hit
 
-FIGURE_KINDS = ("amount", "code_amount", "count", "change", "reason", "yesno", "compare")
+FIGURE_KINDS = ("amount", "code_amount", "count", "change", "reason", "yesno", "compare", "ranking", "total")
 PASSAGE_KINDS = ("list", "describe")
 _FINAL = re.compile(r"决算|执行数|实际执行|执行|实际支出|实际使用|使用|支出数")
 _NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|0\.00|0万元|0元|零"
@@ -53,6 +54,10 @@ def answer(index, question: str) -> Answer:
     sc = scope(index, q)
     if sc.empty:
         return _not_found(index, q.text, [], sc.reason)
+    if q.kind in ("ranking", "total") or is_series(q, sc):
+        listed = across(index, q, sc, _figure)
+        if listed is not None:
+            return listed
     if q.kind == "compare":
         compared = _compare(index, q, sc)
         if compared is not None:
@@ -113,7 +118,7 @@ def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None
         if got is not None:
             figure, text = got
             return PartAnswer(part, True, figure, text, s, [cite(index, s)], hits=hits)
-    if part.kind in ("amount", "code_amount", "compare"):
+    if part.kind in ("amount", "code_amount", "compare", "ranking", "total"):
         rec = from_records(index, q, part, sc if doc_ids is None else _narrow(sc, doc_ids))
         if rec is not None:
             return PartAnswer(part, True, rec.figure, rec.text, None, [rec.citation], hits=hits, record=rec.record)
@@ -234,7 +239,7 @@ def _in_list(text: str, start: int, end: int) -> bool:
     right = min([i for i in (text.find(ch, end) for ch in seps + "等") if i >= 0] or [len(text)])
     before = text[left] if left >= 0 else ""
     after = text[right] if right < len(text) else ""
-    if before not in "、和及与" and after not in "、和及与等":
+    if not ((before and before in "、和及与") or (after and after in "、和及与等")):
         return False
     clause_start = max(text.rfind(ch, 0, start) for ch in "。；")
     clause = text[clause_start + 1:right + 40]

@@ -21,6 +21,11 @@ MAX_QUESTION_CHARS = 500  # a question longer than this is refused (bounded work
 # "2026年", "2026 年度", "26年" (two digits only when followed by 年: "北京市府办26年招待费").
 _YEAR4 = re.compile(r"(?<!\d)(20[0-4]\d)(?!\d)(?:\s*年度?)?")
 _YEAR2 = re.compile(r"(?<![\d.])([1-4]\d)(?=\s*年(?!度?[0-9]))")
+# "2017到2019年", "2017-2019年", "2017至2019": every year of the range.
+_RANGE = re.compile(r"(?<!\d)(20[0-4]\d)\s*年?\s*(?:到|至|-|—|~|～)\s*(20[0-4]\d)\s*年?")
+# "近三年", "近5年": the newest documents' years (resolved by scope).
+_RECENT = re.compile(r"近\s*([2-9两三四五六七八九])\s*年")
+_NUMERALS = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 # A year the question compares against, not the year it asks about: "比2025年年初多了多少".
 _BASE = re.compile(r"(?:比|较|相比|对比|与|和)\s*$")
 # "今年（2026）": the bracketed year is the one meant.
@@ -105,6 +110,11 @@ def parse(question: str, names: list[str] | tuple[str, ...] = ()) -> Question:
     q = Question(raw=raw, text=text, parts=[], years=years, relative=relative,
                  doc_kind=_doc_kind(flat), codes=codes_in(text))
     q.parts = _parts(_content(text, names, years, relative), q)
+    # Across documents: filler carries it ("北京各部门三公经费一共多少"), so read it whole.
+    for kind in ("ranking", "total"):
+        if q.parts and dict(_kind_patterns())[kind].search(flat):
+            q.parts[0].kind = kind
+            break
     expansions = [t for p in q.parts for c in p.concepts for t in c.alts[1:]]
     q.tokens = tokenize(_without(text, lexicon.load().filler)
                         + (" " + " ".join(expansions) if expansions else ""))
@@ -138,6 +148,8 @@ def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) ->
     flat = re.sub(r"[ \t\u3000]+", "", flat)
     for name in sorted(names, key=len, reverse=True):
         flat = flat.replace(name, " ")
+    flat = _RANGE.sub(" ", flat)
+    flat = _RECENT.sub(" ", flat)
     flat = _BRACKET_YEAR.sub(" ", flat)
     flat = _YEAR4.sub(" ", flat)
     flat = _YEAR2.sub(" ", flat)
@@ -153,6 +165,16 @@ def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) ->
 def _years(text: str) -> tuple[list[YearRef], list[YearRef]]:
     out: list[YearRef] = []
     taken: list[tuple[int, int]] = []
+    for m in _RANGE.finditer(text):
+        a, b = sorted((int(m.group(1)), int(m.group(2))))
+        if b - a <= 15:
+            out += [YearRef(y, m.group(), "asked") for y in range(a, b + 1)]
+            taken.append(m.span())
+    recent: list[YearRef] = []
+    for m in _RECENT.finditer(text):
+        n = int(m.group(1)) if m.group(1).isdigit() else _NUMERALS[m.group(1)]
+        recent += [YearRef(0, m.group(), "asked", -k) for k in range(n)]
+        taken.append(m.span())
     for m in _BRACKET_YEAR.finditer(text):
         out.append(YearRef(int(m.group(1)), text[max(0, m.start() - 2):m.end()]))
         taken.append(m.span())
@@ -172,7 +194,7 @@ def _years(text: str) -> tuple[list[YearRef], list[YearRef]]:
             if not _BRACKET_YEAR.match(text, i + len(word)):
                 relative.append(YearRef(0, word, "asked", offset))
     # A code such as 2010301 holds no year; _YEAR4 needs a non-digit after the year already.
-    return out, relative
+    return out, relative + recent
 
 
 # ---------------------------------------------------------------- kinds and parts

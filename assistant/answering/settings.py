@@ -84,6 +84,7 @@ class AnswerSettings:
     max_quote: int = 300  # characters of one quoted sentence
     max_passage: int = 400  # characters of a quoted description or list
     ambiguous_list: int = 5  # departments listed when a question names none
+    across_limit: int = 40  # departments (or years) one ranking or series answers at most
 
 
 ANSWER = AnswerSettings()

@@ -9,7 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 
-from assistant.figures.prose import stated_in
+from assistant.figures.prose import _term, measure_only, stated_in
 from assistant.figures.records import Figure
 from assistant.figures.tables import Row, rows_of
 from assistant.records import Chunk, Document
@@ -34,11 +34,19 @@ def extract_figures(doc: Document, chunks: list[Chunk]) -> list[Figure]:
         # Sentences too, wherever they stand: a chunk may hold a table and the note after
         # it, or the prose of a section that also holds a small table.
         pos = 0
+        named = ""  # a short sentence naming an item whose figure the next one gives
         for line in chunk.text.split("\n"):
             if "\t" not in line:
                 for m in _SENT.finditer(line):
-                    for st in stated_in(m.group(), doc.meta.department):
+                    stated = stated_in(m.group(), doc.meta.department)
+                    if named and stated and measure_only(stated[0].said):
+                        # "（一）因公出国（境）费用。2026 年预算数 141.63 万元": the item is the one
+                        # just named, not "2026年预算数".
+                        stated[0].item = stated[0].said = named
+                    for st in stated:
                         out.append(_prose_figure(doc, chunk, pos + m.start(), m.group(), st, lines))
+                    term = _term(m.group())
+                    named = term if term and not stated and len(m.group()) <= 40 else ""
             pos += len(line) + 1
     return out
 

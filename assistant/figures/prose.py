@@ -71,6 +71,8 @@ def stated_in(sentence: str, owner: str = "") -> list[Stated]:
         measure = next((name for name, rx in _MEASURE_OF if rx.search(segment)), "")
         if len(re.sub(r"[^\u4e00-\u9fff]", "", said)) < 2 and out:
             said = out[-1].said  # "…年初预算为2.85万元，支出决算为0.39万元": the same item
+        if not said and not out:
+            said = _MEASURE_TAIL.sub("", head).strip() or head  # "2026年预算数141.63万元": named before
         if not said:
             last_end = m.end()
             continue
@@ -95,6 +97,11 @@ def _change_size(sentence: str, i: int) -> bool:
 def _change_start(sentence: str, i: int) -> int:
     m = re.search(r"(增加|减少|增长|下降|降低|上升|节约|压减|减支|增支|增|减|多|少)了?\s*$", sentence[max(0, i - 6):i])
     return max(0, i - 6) + m.start() if m else i
+
+
+def measure_only(said: str) -> bool:
+    """Words that say how a figure is meant but name no item ("2026年预算数", "预算安排")."""
+    return not _MEASURE_TAIL.sub("", _HEAD.sub("", re.sub(r"\s+", "", said))).strip()
 
 
 def _term(words: str) -> str:

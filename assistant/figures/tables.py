@@ -14,6 +14,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
+from assistant import lexicon
+
 # A value cell: 1,234.56 / 1234.56 / -19.11 / +406.39 / 0 / 12; not a year or code (see _is_label_number).
 _NUM = re.compile(r"[-+]?(?:\d{1,3}(?:,\d{3})+|\d+)(?:\.\d+)?%?")
 # Cut points inside a line: TAB, runs of spaces, and the border between text and a number
@@ -71,9 +73,29 @@ def rows_of(text: str, title: str = "", unit: str = "") -> list[Row]:
     names = _header_cells(header)
     for r in rows:
         r.title, r.unit = title, unit
-        if names and len(names) >= len(r.values):
-            r.headers = names[len(names) - len(r.values):]
+        r.headers = _align(names, len(r.values)) or standard_columns(title, len(r.values))
     return rows
+
+
+def standard_columns(title: str, n: int) -> list[str]:
+    """The columns of a standard disclosure table (lexicon/table_columns.tsv)."""
+    flat = re.sub(r"[\s“”]", "", title)
+    for pattern, count, columns in lexicon.load().table_columns:
+        if count == n and re.search(pattern, flat):
+            return list(columns)
+    return []
+
+
+def _align(names: list[str], n: int) -> list[str]:
+    """Column names for n values: from the 合计/小计 column when the header has one
+    ("功能科目编码 功能科目名称 合计 人员经费支出 公用经费支出 备注" for three values),
+    else the last n names."""
+    if not names or len(names) < n:
+        return []
+    start = next((i for i, c in enumerate(names) if re.fullmatch(r"合\s*计|小\s*计|总\s*计|本年合计", c)), None)
+    if start is not None and start + n <= len(names):
+        return names[start:start + n]
+    return names[len(names) - n:]
 
 
 def _segments(line: str, offset: int) -> list[Row]:

@@ -20,10 +20,10 @@ HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
          "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv",
-         "distinct_terms.tsv", "bundles.tsv")
+         "distinct_terms.tsv", "bundles.tsv", "table_columns.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
 CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "list", "describe")
-QUESTION_KINDS = ("compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
+QUESTION_KINDS = ("ranking", "total", "compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
                   "amount")
 REGION_LEVELS = ("municipality", "province", "autonomous", "sar")
 
@@ -55,6 +55,7 @@ class Lexicon:
     cities: dict[str, tuple[str, ...]] = field(default_factory=dict)  # city -> one-character names
     distinct: tuple[tuple[str, str], ...] = ()  # (longer term, the shorter term it is not)
     bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (total, the parts people list for it)
+    table_columns: tuple[tuple[str, int, tuple[str, ...]], ...] = ()  # (title pattern, values, columns)
     sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -115,6 +116,8 @@ def read(folder: Path = HERE) -> Lexicon:
         cities={cols[0]: _alts(cols[1]) if len(cols) > 1 else () for _, cols in src["cities.tsv"]},
         distinct=tuple((cols[0], cols[1]) for _, cols in src["distinct_terms.tsv"] if len(cols) > 1),
         bundles=tuple((cols[0], _alts(cols[1])) for _, cols in src["bundles.tsv"] if len(cols) > 1),
+        table_columns=tuple((cols[0], int(cols[1]), _alts(cols[2])) for _, cols in src["table_columns.tsv"]
+                            if len(cols) > 2 and cols[1].isdigit()),
         filler=tuple(sorted((cols[0] for _, cols in src["filler.txt"]), key=len, reverse=True)),
         sources=src,
     )
@@ -142,7 +145,7 @@ def problems(lex: Lexicon | None = None) -> list[str]:
     for name, rows in lex.sources.items():
         seen: dict[str, int] = {}
         for n, cols in rows:
-            key = cols[0]
+            key = "\t".join(cols[:2]) if name == "table_columns.tsv" else cols[0]
             if not key:
                 out.append(f"{name}:{n}: empty first column")
             elif key in seen:
@@ -167,6 +170,13 @@ def problems(lex: Lexicon | None = None) -> list[str]:
     for n, cols in lex.sources["distinct_terms.tsv"]:
         if len(cols) < 2 or cols[1] not in cols[0].replace("（", "").replace("）", "") and cols[1] not in cols[0]:
             out.append(f"distinct_terms.tsv:{n}: “{cols[1] if len(cols) > 1 else ''}” must be part of “{cols[0]}”")
+    for n, cols in lex.sources["table_columns.tsv"]:
+        try:
+            re.compile(cols[0])
+        except re.error as e:
+            out.append(f"table_columns.tsv:{n}: pattern does not compile ({e})")
+        if len(cols) < 3 or not cols[1].isdigit() or len(_alts(cols[2])) != int(cols[1]):
+            out.append(f"table_columns.tsv:{n}: needs as many columns as values")
     for n, cols in lex.sources["bundles.tsv"]:
         if cols[0] not in lex.terms or len(cols) < 2 or len(_alts(cols[1])) < 2:
             out.append(f"bundles.tsv:{n}: the total must be a term of terms.tsv and have two parts or more")
