@@ -218,6 +218,12 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     m = A.amount_after(text, anchor, percent=pct) or A.amount_after(text, 0, percent=pct)
     if m is None:
         return _bare_figure(index, chunk, text, anchor)
+    if m.start() < anchor:
+        # A figure before the item belongs to what precedes it: "公务用车购置及运行费支出
+        # 317.8万元，占“三公”经费的54.43%" gives no 三公 total.
+        clause = max(text.rfind(ch, 0, m.start()) for ch in "。；;") + 1
+        if A.owned_by_other_item(text, clause, m.start(), _asked(part)) or re.search(r"占[^，。；]{0,6}$", text[:anchor]):
+            return None
     if item_end >= 0 and m.start() > item_end and A.owned_by_other_item(text, item_end, m.start(), _asked(part)):
         return None
     if item_end >= 0 and _in_list(text, anchor, item_end) and not (0 <= m.start() - item_end <= _LIST_REACH):

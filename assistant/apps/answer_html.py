@@ -134,8 +134,12 @@ def _render_found(a: Mapping[str, Any], docs) -> str:
     used = basis(a, docs)
     shown = [used["department"], f"{used['year']}年" if used["year"] else "", used["kind"],
              f"《{used['document']}》" if used["document"] else ""]
-    if any(shown):
+    if any(shown) and not a.get("table"):
         parts.append(f'<div class="qa-basis">依据：{html.escape("｜".join(s for s in shown if s))}</div>')
+    rows = a.get("table")
+    if isinstance(rows, list) and rows:
+        parts.append(table_html(rows))
+        parts.append(chart_svg(rows, a.get("chart") if isinstance(a.get("chart"), Mapping) else {}))
     for i, c in enumerate(a.get("citations") or []):
         label = "原文" if i == 0 else "相关原文"
         parts.append(f'<div class="qa-label">{label}</div>')
@@ -144,6 +148,56 @@ def _render_found(a: Mapping[str, Any], docs) -> str:
         parts.append(f'<blockquote class="qa-quote">{quote_html(c.get("quote", ""), figure)}</blockquote>')
         parts.append(source_html(c, figure))
     return "\n".join(parts)
+
+
+def table_html(rows: list) -> str:
+    """An answer across documents as a small table: label, figure, source and lines."""
+    body = []
+    for r in rows:
+        if not isinstance(r, Mapping):
+            continue
+        where = f"{r.get('source', '')}｜{lines_label(int(r.get('line_start') or 0), int(r.get('line_end') or 0))}"
+        body.append(f"<tr><td>{html.escape(str(r.get('label', '')))}</td>"
+                    f"<td class=\"qa-num\">{html.escape(str(r.get('figure', '')))}</td>"
+                    f"<td>{html.escape(where)}</td></tr>")
+    return ('<table class="qa-table"><thead><tr><th>部门/年度</th><th>数字（原文）</th><th>出处</th></tr></thead>'
+            f'<tbody>{"".join(body)}</tbody></table>')
+
+
+CHART_W, CHART_BAR, CHART_LABEL = 560, 18, 190  # pixels: width, bar height, label column
+
+
+def chart_svg(rows: list, chart: Mapping[str, Any]) -> str:
+    """A bar chart (departments) or a line chart (years) of the rows' values, as inline SVG
+    with escaped labels: nothing loaded from elsewhere, nothing for a script to run."""
+    pts = [(str(r.get("label", "")), float(r["value"])) for r in rows
+           if isinstance(r, Mapping) and isinstance(r.get("value"), (int, float))]
+    if len(pts) < 2:
+        return ""
+    top = max(v for _, v in pts) or 1.0
+    unit = html.escape(str(chart.get("unit", "")))
+    title = html.escape(str(chart.get("title", "")))
+    if chart.get("type") == "line":
+        w, h, pad = CHART_W, 200, 40
+        step = (w - 2 * pad) / (len(pts) - 1)
+        xy = [(pad + k * step, h - pad - (v / top) * (h - 2 * pad)) for k, (_, v) in enumerate(pts)]
+        path = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+        marks = "".join(f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3"/><text x="{x:.1f}" y="{h - pad + 16}" '
+                        f'text-anchor="middle">{html.escape(lab)}</text><text x="{x:.1f}" y="{y - 8:.1f}" '
+                        f'text-anchor="middle">{v:,.2f}</text>' for (x, y), (lab, v) in zip(xy, pts))
+        return (f'<svg class="qa-chart" role="img" aria-label="{title}" viewBox="0 0 {w} {h}" width="{w}" height="{h}">'
+                f'<polyline fill="none" stroke="currentColor" points="{path}"/>{marks}'
+                f'<text x="{pad}" y="14">{title}（{unit}）</text></svg>')
+    h = CHART_BAR * len(pts) + 30
+    span = CHART_W - CHART_LABEL - 80
+    bars = "".join(
+        f'<text x="{CHART_LABEL - 6}" y="{24 + k * CHART_BAR + 12}" text-anchor="end">{html.escape(lab[:16])}</text>'
+        f'<rect x="{CHART_LABEL}" y="{24 + k * CHART_BAR + 2}" width="{max(1.0, v / top * span):.1f}" '
+        f'height="{CHART_BAR - 5}"/><text x="{CHART_LABEL + max(1.0, v / top * span) + 4:.1f}" '
+        f'y="{24 + k * CHART_BAR + 12}">{v:,.2f}</text>'
+        for k, (lab, v) in enumerate(pts))
+    return (f'<svg class="qa-chart" role="img" aria-label="{title}" viewBox="0 0 {CHART_W} {h}" width="{CHART_W}" '
+            f'height="{h}"><text x="4" y="14">{title}（{unit}）</text>{bars}</svg>')
 
 
 def _render_not_found(a: Mapping[str, Any]) -> str:
