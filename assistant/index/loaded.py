@@ -2,8 +2,10 @@
 from __future__ import annotations
 
 import bisect
+import functools
 from functools import cached_property
 from pathlib import Path
+from typing import Callable, TypeVar
 
 import numpy as np
 
@@ -11,11 +13,16 @@ from assistant.index import store
 from assistant.records import Chunk, Document
 from assistant.tokenize import codes_in
 
+_R = TypeVar("_R")
+
 
 class Index:
     def __init__(self, path: Path, docs: list[Document], chunks: list[Chunk], tokens: list[list[str]],
-                 bm25, vectors=None, embedder_spec: str = "none"):
+                 bm25, vectors=None, embedder_spec: str = "none", generation: str = ""):
         self.path = Path(path)
+        # The generation folder this was loaded from ("gen-20261201-…"); answers carry it
+        # so a reader of the JSON knows which build it came from.
+        self.generation = generation
         self.docs = {d.doc_id: d for d in docs}
         self.doc_list = docs
         self.chunks = chunks
@@ -32,18 +39,58 @@ class Index:
 
     @classmethod
     def load(cls, path: Path) -> Index:
+        """Load the live generation, checked against its manifest.
+
+        Raises store.IndexMissing (no index) or store.IndexDamaged (a file that does not
+        match the manifest, another format), each one line that says to run index build.
+        """
+        path = Path(path)
+        gen = store.live_generation(path)
+        try:
+            return cls._load_generation(path, gen)
+        except FileNotFoundError:
+            # A build published a newer generation and removed this one while we read it
+            # (only after two quick builds; store.KEEP_GENERATIONS): load the newer one.
+            newer = store.live_generation(path)
+            if newer == gen:
+                raise store.IndexDamaged(f"index at {path} is damaged ({gen.name} lost files while loading); "
+                                         f"repair it with {store.build_hint(path)}") from None
+            return cls._load_generation(path, newer)
+
+    @classmethod
+    def _load_generation(cls, path: Path, gen: Path) -> Index:
         import bm25s
 
-        gen = store.live_generation(Path(path))
-        manifest = store.load_manifest(gen)
-        vectors = None
-        if (gen / "vectors").exists():
-            from assistant.index.vectors import VectorIndex
+        manifest = store.verified(gen)
+        try:
+            vectors = None
+            if "vectors" in manifest["files"]:
+                from assistant.index.vectors import VectorIndex
 
-            vectors = VectorIndex.load(gen / "vectors")
-        return cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
-                   bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
-                   manifest.get("embedder", "none"))
+                vectors = VectorIndex.load(gen / "vectors")
+            return cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
+                       bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
+                       manifest.get("embedder", "none"), generation=gen.name)
+        except FileNotFoundError:
+            raise
+        except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as e:  # JSON errors are ValueErrors
+            # The checksums matched, so the writer itself wrote something this version
+            # cannot read: still one line, still repaired by a rebuild.
+            raise store.IndexDamaged(f"index at {path} cannot be read ({gen.name}: {type(e).__name__}: "
+                                     f"{str(e)[:120]}); rebuild it with "
+                                     f"{store.build_hint(path, manifest.get('sources'))}") from None
+
+    @staticmethod
+    def stamps_generation(fn: Callable[..., _R]) -> Callable[..., _R]:
+        """Decorate ``answer(index, question)``: the Answer it returns says which
+        generation of the index it came from (Answer.generation)."""
+        @functools.wraps(fn)
+        def wrapper(index: Index, *args, **kwargs):
+            result = fn(index, *args, **kwargs)
+            result.generation = getattr(index, "generation", "")
+            return result
+
+        return wrapper
 
     @cached_property
     def embedder(self):
