@@ -112,6 +112,7 @@ class Answer:
     answer: str
     citations: list[Citation] = field(default_factory=list)
     figure: str | None = None
+    generation: str = ""  # the index generation that answered (Index.generation)
 
     def to_json(self, qid: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -121,4 +122,6 @@ class Answer:
                    citations=[asdict(c) for c in self.citations])
         if self.figure:
             out["figure"] = self.figure
+        if self.generation:
+            out["generation"] = self.generation
         return out

@@ -38,6 +38,7 @@ class Sentence:
     coverage: float = 0.0
 
 
+@Index.stamps_generation
 def answer(index: Index, question: str) -> Answer:
     q = parse(question)
     if not q.text:
