@@ -255,16 +255,14 @@ def test_versions_hash_the_word_lists_and_the_code_they_name(tmp_path, monkeypat
 
 def test_a_large_document_reports_its_own_progress(tmp_path, monkeypatch):
     import assistant.index.build as build_module
-    import assistant.ingest.sections as sections
 
-    monkeypatch.setattr(sections, "PROGRESS_PARAS", 50)  # the demo stands in for a 12 MB 汇编
-    monkeypatch.setattr(build_module, "PROGRESS_CHUNKS", 20)
+    monkeypatch.setattr(build_module, "LARGE_DOC_CHARS", 10_000)  # the demo stands in for a 12 MB 汇编
     lines: list[tuple[str, int, int]] = []
     folder, index = _corpus(tmp_path, 1), tmp_path / "index"
     build([folder], index, embedder_spec="none", report=lambda stage, done, total, eta: lines.append(
         (stage, done, total)))
     stages = {stage for stage, _, _ in lines}
-    assert {"doc0.txt: paragraphs", "doc0.txt: chunks", "documents"} <= stages
+    assert {"doc0.txt: lines", "doc0.txt: paragraphs", "doc0.txt: chunks", "documents"} <= stages
     chunks = [(d, t) for s, d, t in lines if s == "doc0.txt: chunks"]
     assert chunks[-1][0] == chunks[-1][1] == len(Index.load(index).chunks)
 

@@ -39,6 +39,7 @@ from assistant.index import store
 from assistant.index.lock import DEFAULT_WAIT_S, index_lock
 from assistant.index.pool import Workers, relay
 from assistant.ingest import MAX_BYTES, read_file, supported
+from assistant.ingest.clean import PROGRESS_STEPS
 from assistant.ingest.metadata import extract_meta
 from assistant.ingest.sections import chunk_document
 from assistant.progress import Progress, Report, print_report
@@ -53,8 +54,9 @@ FIGURES_FILES = ("figures/extract.py",)
 # A file changed this soon before the build looked at it may change again within the
 # same timestamp (FAT keeps 2 s, some network shares 1-2 s): it is hashed next time too.
 RACY_WINDOW_S = 2.0
-# Documents with more chunks than this report their tokenizing progress on their own.
-PROGRESS_CHUNKS = 5_000
+# A document longer than this (characters; about 3 MB of Chinese text, some seconds of
+# work) reports its own progress: lines cleaned, paragraphs sectioned, chunks tokenized.
+LARGE_DOC_CHARS = 1_000_000
 FILE_STATS = "files.json"  # stat signature of each document's file, for the shortcut
 
 Note = Callable[[str], None]
@@ -315,18 +317,19 @@ def read_stage(file: SourceFile, max_bytes: int, since_ns: int) -> tuple[Documen
 def chunk_stage(doc: Document, path: Path,
                 progress: Callable[[str, int, int], None] | None = None) -> tuple[list[Chunk], list[list[str]]]:
     """Chunks of one document and the BM25 tokens of each; progress(unit, done, total)
-    for large documents."""
-    chunks = chunk_document(doc.doc_id, doc.text,
-                            progress=(lambda d, t: progress("paragraphs", d, t)) if progress else None)
+    is told of a document over LARGE_DOC_CHARS."""
+    if len(doc.text) <= LARGE_DOC_CHARS:
+        progress = None
+    chunks = chunk_document(doc.doc_id, doc.text, progress)
     if not chunks:
         raise IngestError(f"{path}: no text to index after cleaning")
-    step = PROGRESS_CHUNKS // 10 if progress is not None and len(chunks) > PROGRESS_CHUNKS else 0
+    step = max(1, len(chunks) // PROGRESS_STEPS)
     tokens = []
     for i, c in enumerate(chunks):
-        if step and i % step == 0:
+        if progress is not None and i % step == 0:
             progress("chunks", i, len(chunks))
         tokens.append(tokenize(_search_text(c)))
-    if step:
+    if progress is not None:
         progress("chunks", len(chunks), len(chunks))
     return chunks, tokens
 

@@ -19,7 +19,6 @@ from __future__ import annotations
 
 import ctypes
 import os
-import queue as queue_mod
 import signal
 import sys
 import threading
@@ -91,7 +90,9 @@ class Workers:
         # spawn, not fork: the web UI rebuilds from a thread of a multi-threaded server, and
         # a forked child can inherit a lock held by another thread. Workers load jieba once.
         ctx = multiprocessing.get_context("spawn")
-        self._queue = ctx.Queue()
+        # SimpleQueue: a worker's put is written before its result is sent, so the
+        # parent has every progress line of a document by the time it has the document.
+        self._queue = ctx.SimpleQueue()
         self._pool = ProcessPoolExecutor(max_workers=self.count, mp_context=ctx, initializer=_init_worker,
                                          initargs=(os.getpid(), self._queue))
         pending: dict[Future, int] = {self._pool.submit(work, job): slot for slot, job in jobs}
@@ -109,11 +110,8 @@ class Workers:
         self._relay()
 
     def _relay(self) -> None:
-        while True:
-            try:
-                msg = self._queue.get_nowait()
-            except (queue_mod.Empty, OSError, ValueError):
-                return
+        while not self._queue.empty():
+            msg = self._queue.get()
             if self.on_progress is not None:
                 self.on_progress(*msg)
 
@@ -138,7 +136,6 @@ class Workers:
                 p.join(STOP_GRACE_S)
         if self._queue is not None:
             self._queue.close()
-            self._queue.cancel_join_thread()  # never block an exit on undelivered progress
 
 
 def _init_worker(parent: int, progress_queue: Any) -> None:

@@ -13,8 +13,14 @@ import re
 import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
 from assistant.textutil import CJK, ZERO_WIDTH, normalize_char
+
+# A long document given a progress callback reports this many times per pass (lines
+# cleaned, paragraphs sectioned, chunks tokenized): often enough to see it move.
+PROGRESS_STEPS = 20
+Progress = Callable[[int, int], None]  # (done, total)
 
 _TERMINAL = "。！？；!?;"
 # Page furniture: "- 23 -", "— 28 —", "第 3 页", "3/40".
@@ -220,11 +226,12 @@ def _add(para: Para, pairs: list[tuple[int, str]], line: Line) -> None:
         para.append(run_text, run_start, line)
 
 
-def paragraphs(text: str, is_heading=None) -> list[Para]:
+def paragraphs(text: str, is_heading=None, progress: Progress | None = None) -> list[Para]:
     """Cleaned paragraphs of a document, in order.
 
     Wrapped lines are joined until a line ends a sentence, a heading starts, or a table
     row interrupts. ``is_heading(clean_text) -> bool`` decides headings (sections.py).
+    ``progress(lines done, lines)`` is called PROGRESS_STEPS times when given.
     """
     lines = split_lines(text)
     mark_noise(lines)
@@ -232,7 +239,10 @@ def paragraphs(text: str, is_heading=None) -> list[Para]:
     out: list[Para] = []
     cur: Para | None = None
     last_len = 0
-    for ln in lines:
+    step = max(1, len(lines) // PROGRESS_STEPS)
+    for n, ln in enumerate(lines):
+        if progress is not None and n % step == 0:
+            progress(n, len(lines))
         if ln.kind in ("noise", "blank"):
             # A blank line ends a paragraph in plain text; noise (a page number between
             # the halves of a sentence) does not.
@@ -257,6 +267,8 @@ def paragraphs(text: str, is_heading=None) -> list[Para]:
         last_len = len(pairs)
         if heading:
             cur = None
+    if progress is not None:
+        progress(len(lines), len(lines))
     return [p for p in out if p.text.strip()]
 
 
