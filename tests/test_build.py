@@ -163,8 +163,9 @@ def test_verify_hashes_every_file_and_full_reads_every_file(tmp_path, monkeypatc
     assert (missed.read, missed.hashed) == (0, 0) and _figure(index) == "50万元"  # the shortcut is fooled
     verified = build([folder], index, embedder_spec="none", report=None, workers=1, verify=True)
     assert (verified.read, verified.reused, verified.hashed) == (1, 3, 4) and _figure(index) == "53万元"
+    (folder / "doc0.txt").unlink()
     full = build([folder], index, embedder_spec="none", report=None, workers=1, full=True)
-    assert (full.read, full.reused, full.hashed) == (4, 0, 0)
+    assert (full.read, full.reused, full.hashed, full.removed) == (3, 0, 0, 1)
 
 
 def test_links_out_of_the_folder_are_named_and_not_followed(tmp_path):
@@ -180,6 +181,7 @@ def test_links_out_of_the_folder_are_named_and_not_followed(tmp_path):
     out = [e for e in r.errors if "outside" in e]
     assert len(out) == 2 and any("passwd.txt" in e for e in out) and any("elsewhere" in e for e in out)
     assert not any("绝密" in c.text for c in Index.load(index).chunks)
+
 
 
 # ---------------------------------------------------------------- stages: chunk and figures

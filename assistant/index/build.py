@@ -151,7 +151,10 @@ def scan(dirs: list[Path]) -> ScanResult:
 def _walk(root: Path, skipped: list[str]) -> list[tuple[str, Path]]:
     real_root = root.resolve()
     out: list[tuple[str, Path]] = []
-    for dirpath, dirnames, filenames in os.walk(root, followlinks=False):
+    def unreadable(e: OSError) -> None:
+        skipped.append(f"{e.filename}: skipped, cannot be read ({e.strerror}); check its permissions")
+
+    for dirpath, dirnames, filenames in os.walk(root, followlinks=False, onerror=unreadable):
         here = Path(dirpath)
         dirnames[:] = sorted(n for n in dirnames if not n.startswith("."))
         for name in dirnames:
@@ -191,9 +194,10 @@ class Previous:
     problems: list[str] = field(default_factory=list)
 
 
-def load_previous(index_dir: Path, pipeline: str, figures: str) -> Previous:
+def load_previous(index_dir: Path, pipeline: str, figures: str, docs_only: bool = False) -> Previous:
     """The live generation's documents, chunks and figures, each part checked against
-    the manifest; chunks only when made by this pipeline, figures by this extractor."""
+    the manifest; chunks only when made by this pipeline, figures by this extractor
+    (neither with ``docs_only``: a full build only reports what was removed)."""
     prev = Previous()
     try:
         gen = store.live_generation(index_dir)
@@ -216,6 +220,8 @@ def load_previous(index_dir: Path, pipeline: str, figures: str) -> Previous:
             return prev
         prev.docs = {d.doc_id: d for d in store.load_docs(gen)}
         prev.stats = store.load_json(gen, FILE_STATS)
+        if docs_only:
+            return prev
         if manifest.get("pipeline") == pipeline and part(["chunks.jsonl", "tokens.jsonl"],
                                                           "chunks are rebuilt from the stored text"):
             for c, t in zip(store.load_chunks(gen), store.load_tokens(gen)):
@@ -494,7 +500,7 @@ def _build_locked(dirs: list[Path], index_dir: Path, embedder_spec: str, report:
     for message in found.skipped:
         error(message)
     # Step 2: plan each file against the live generation (read after taking the lock).
-    prev = Previous() if full else load_previous(index_dir, versions["pipeline"], versions["figures"])
+    prev = load_previous(index_dir, versions["pipeline"], versions["figures"], docs_only=full)
     for problem in prev.problems:
         note(problem)
     progress = Progress("documents", len(found.files), report)

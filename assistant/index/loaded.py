@@ -68,9 +68,11 @@ class Index:
                 from assistant.index.vectors import VectorIndex
 
                 vectors = VectorIndex.load(gen / "vectors")
-            return cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
-                       bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
-                       manifest.get("embedder", "none"), generation=gen.name)
+            index = cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
+                        bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
+                        manifest.get("embedder", "none"), generation=gen.name)
+            index.generation_path = gen  # figures.sqlite is read from here when first asked
+            return index
         except FileNotFoundError:
             raise
         except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as e:  # JSON errors are ValueErrors
