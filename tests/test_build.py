@@ -239,9 +239,10 @@ def test_versions_hash_the_word_lists_and_the_code_they_name(tmp_path, monkeypat
     import assistant.index.build as build_module
 
     package = tmp_path / "assistant"
-    for name in build_module.PIPELINE_FILES + build_module.FIGURES_FILES:
+    for name in build_module.PIPELINE_FILES:
         (package / name).parent.mkdir(parents=True, exist_ok=True)
         shutil.copy(build_module.PACKAGE / name, package / name)
+    shutil.copytree(build_module.PACKAGE / "figures", package / "figures")
     assert {"orgs.py", "textutil.py", "ingest/clean.py"} <= set(build_module.PIPELINE_FILES)
     monkeypatch.setattr(build_module, "PACKAGE", package)
     pipeline, figures = build_module.pipeline_version(), build_module.figures_version()
@@ -250,6 +251,9 @@ def test_versions_hash_the_word_lists_and_the_code_they_name(tmp_path, monkeypat
     assert build_module.pipeline_version() != pipeline and build_module.figures_version() != figures
     pipeline, figures = build_module.pipeline_version(), build_module.figures_version()
     (package / "figures" / "extract.py").write_text("# changed\n", encoding="utf-8")
+    assert build_module.pipeline_version() == pipeline and build_module.figures_version() != figures
+    figures = build_module.figures_version()
+    (package / "figures" / "tables.py").write_text("# a new table reader\n", encoding="utf-8")
     assert build_module.pipeline_version() == pipeline and build_module.figures_version() != figures
     (package / "orgs.py").write_text("# changed\n", encoding="utf-8")
     assert build_module.pipeline_version() != pipeline

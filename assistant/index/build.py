@@ -50,7 +50,9 @@ PACKAGE = Path(__file__).resolve().parents[1]
 # The code that turns text into chunks and tokens (and the word lists it reads).
 PIPELINE_FILES = ("ingest/clean.py", "ingest/sections.py", "ingest/metadata.py", "tokenize.py",
                   "orgs.py", "textutil.py")
-FIGURES_FILES = ("figures/extract.py",)
+# The figures extraction: extract.py and the modules beside it that it calls (prose and
+# table readers), with the records they fill.
+FIGURES_FOLDER = "figures"
 # A file changed this soon before the build looked at it may change again within the
 # same timestamp (FAT keeps 2 s, some network shares 1-2 s): it is hashed next time too.
 RACY_WINDOW_S = 2.0
@@ -92,11 +94,14 @@ def _hash_files(paths: list[Path]) -> str:
     return h.hexdigest()[:12]
 
 
-def _lexicon_files() -> list[Path]:
-    folder = PACKAGE / "lexicon"
+def _files_under(folder: Path, pattern: str = "*") -> list[Path]:
     if not folder.is_dir():
         return []
-    return sorted(p for p in folder.rglob("*") if p.is_file() and "__pycache__" not in p.parts)
+    return sorted(p for p in folder.rglob(pattern) if p.is_file() and "__pycache__" not in p.parts)
+
+
+def _lexicon_files() -> list[Path]:
+    return _files_under(PACKAGE / "lexicon")
 
 
 def pipeline_version() -> str:
@@ -109,7 +114,7 @@ def pipeline_version() -> str:
 def figures_version() -> str:
     """A hash of the figures extraction and its word lists: when it changes, figures are
     extracted again from the stored chunks (nothing is re-read or re-chunked)."""
-    return _hash_files([PACKAGE / f for f in FIGURES_FILES] + _lexicon_files())
+    return _hash_files(_files_under(PACKAGE / FIGURES_FOLDER, "*.py") + _lexicon_files())
 
 
 # ---------------------------------------------------------------- stage: scan
