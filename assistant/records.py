@@ -121,6 +121,7 @@ class Answer:
     table: list[dict[str, Any]] = field(default_factory=list)
     chart: dict[str, Any] | None = None
     notes: list[str] = field(default_factory=list)  # how the question was read (今年 = 2026 …)
+    generation: str = ""  # the index generation that answered (Index.generation)
 
     def to_json(self, qid: str | None = None) -> dict[str, Any]:
         out: dict[str, Any] = {}
@@ -130,7 +131,7 @@ class Answer:
                    citations=[asdict(c) for c in self.citations])
         if self.figure:
             out["figure"] = self.figure
-        for key in ("department", "year", "kind", "table", "chart", "notes"):
+        for key in ("department", "year", "kind", "table", "chart", "notes", "generation"):
             value = getattr(self, key)
             if value:
                 out[key] = value

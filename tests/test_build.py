@@ -102,7 +102,183 @@ def test_build_killed_half_way_leaves_previous_index_answering(tmp_path):
     assert (index / "CURRENT").read_text() == live
     a = answer(Index.load(index), "魏县第0办公室2020年公务接待费预算是多少？")
     assert a.found and "50万元" in a.answer
-    # The next build cleans up the half-written generation.
-    build([folder], index, embedder_spec="none", report=None)
-    assert len(list(index.glob("gen-*"))) == 1
+    # The next build takes over the dead build's lock and cleans up its half-written
+    # generation; the one it replaces stays for readers still loading it.
+    r = build([folder], index, embedder_spec="none", report=None, lock_wait=0)
+    assert any("no longer running" in n for n in r.notes)
+    assert sorted(p.name for p in index.glob("gen-*")) == sorted([live, r.generation])
     shutil.rmtree(index)
+
+
+# ---------------------------------------------------------------- what is re-read: content
+
+def _aged(folder: Path, seconds: float = 600) -> None:
+    """Date the files back, as a corpus that has sat on disk (not racy-recent)."""
+    for p in folder.iterdir():
+        t = time.time() - seconds
+        os.utime(p, (t, t))
+
+
+def _edit_keeping_size_and_mtime(path: Path) -> None:
+    """What restoring a backup, cp -p or rsync -t do: new bytes, same size and mtime."""
+    st = path.stat()
+    text = path.read_text(encoding="utf-8")
+    assert "公务接待费50万元" in text
+    path.write_text(text.replace("公务接待费50万元", "公务接待费53万元"), encoding="utf-8")
+    os.utime(path, ns=(st.st_atime_ns, st.st_mtime_ns))
+    assert (path.stat().st_size, path.stat().st_mtime_ns) == (st.st_size, st.st_mtime_ns)
+
+
+def _figure(index: Path) -> str:
+    a = answer(Index.load(index), "魏县政府办2020年公务接待费预算是多少？")
+    return a.figure or ""
+
+
+def test_an_edit_that_keeps_size_and_mtime_is_read_again(tmp_path):
+    folder, index = tmp_path / "docs", tmp_path / "index"
+    folder.mkdir()
+    shutil.copy(DEMO, folder / "weixian.txt")
+    _aged(folder)
+    build([folder], index, embedder_spec="none", report=None)
+    assert build([folder], index, embedder_spec="none", report=None).hashed == 0  # the shortcut holds
+    _edit_keeping_size_and_mtime(folder / "weixian.txt")
+    r = build([folder], index, embedder_spec="none", report=None)
+    assert (r.read, r.hashed) == (1, 1)  # the change time moved: hashed, found changed, read
+    assert _figure(index) == "53万元"
+
+
+def test_verify_hashes_every_file_and_full_reads_every_file(tmp_path, monkeypatch):
+    import assistant.index.build as build_module
+
+    folder, index = _corpus(tmp_path, 3), tmp_path / "index"
+    shutil.copy(DEMO, folder / "weixian.txt")
+    _aged(folder)
+    # A file system whose change times and inodes say nothing (some network shares):
+    # only size and mtime are left to compare.
+    # (workers=1: the stand-in must also apply where files are read)
+    monkeypatch.setattr(build_module, "signature", lambda st, since: [st.st_size, st.st_mtime_ns])
+    build([folder], index, embedder_spec="none", report=None, workers=1)
+    _edit_keeping_size_and_mtime(folder / "weixian.txt")
+    missed = build([folder], index, embedder_spec="none", report=None, workers=1)
+    assert (missed.read, missed.hashed) == (0, 0) and _figure(index) == "50万元"  # the shortcut is fooled
+    verified = build([folder], index, embedder_spec="none", report=None, workers=1, verify=True)
+    assert (verified.read, verified.reused, verified.hashed) == (1, 3, 4) and _figure(index) == "53万元"
+    (folder / "doc0.txt").unlink()
+    full = build([folder], index, embedder_spec="none", report=None, workers=1, full=True)
+    assert (full.read, full.reused, full.hashed, full.removed) == (3, 0, 0, 1)
+
+
+def test_links_out_of_the_folder_are_named_and_not_followed(tmp_path):
+    folder, index = _corpus(tmp_path, 1), tmp_path / "index"
+    outside = tmp_path / "outside"
+    outside.mkdir()
+    (outside / "secret.txt").write_text("绝密外部文件：不应被索引。\n" * 5, encoding="utf-8")
+    (folder / "passwd.txt").symlink_to(outside / "secret.txt")
+    (folder / "elsewhere").symlink_to(outside, target_is_directory=True)
+    (folder / "alias.txt").symlink_to(folder / "doc0.txt")  # inside the folder: followed
+    r = build([folder], index, embedder_spec="none", report=None)
+    assert sorted(Index.load(index).docs) == ["alias.txt", "doc0.txt"]
+    out = [e for e in r.errors if "outside" in e]
+    assert len(out) == 2 and any("passwd.txt" in e for e in out) and any("elsewhere" in e for e in out)
+    assert not any("绝密" in c.text for c in Index.load(index).chunks)
+
+
+
+# ---------------------------------------------------------------- stages: chunk and figures
+
+class _Extractor:
+    """A stand-in for figures.extract: one Figure per chunk that states 万元."""
+
+    def __init__(self, fail: bool = False) -> None:
+        self.calls, self.fail = 0, fail
+
+    def __call__(self, doc, chunks):
+        from assistant.figures.records import Figure
+
+        self.calls += 1
+        if self.fail:
+            raise RuntimeError("extractor bug")
+        return [Figure(doc_id=doc.doc_id, origin="prose", item="x", value_text=c.text[:10], unit="万元")
+                for c in chunks if "万元" in c.text][:5]
+
+
+def test_figures_are_extracted_once_and_again_only_when_their_code_changes(tmp_path, monkeypatch):
+    import assistant.index.build as build_module
+    from assistant.figures import store as figure_store
+
+    extractor = _Extractor()
+    monkeypatch.setattr(build_module, "extract_figures", extractor)
+    folder, index = _corpus(tmp_path, 2), tmp_path / "index"
+    first = build([folder], index, embedder_spec="none", report=None)
+    stored = figure_store.read_all(store.live_generation(index) / figure_store.FILENAME)
+    assert first.figures == len(stored) == 10 and extractor.calls == 2
+
+    again = build([folder], index, embedder_spec="none", report=None)
+    assert (again.figures, again.read, extractor.calls) == (10, 0, 2)  # reused from the live generation
+
+    monkeypatch.setattr(build_module, "figures_version", lambda: "changed-extractor")
+    refigured = build([folder], index, embedder_spec="none", report=None)
+    assert (refigured.read, refigured.rechunked, extractor.calls) == (0, 0, 4)  # no re-read, no re-chunk
+
+    monkeypatch.setattr(build_module, "pipeline_version", lambda: "changed-chunking")
+    rechunked = build([folder], index, embedder_spec="none", report=None)
+    assert (rechunked.read, rechunked.rechunked, extractor.calls) == (0, 2, 6)
+
+
+def test_a_failing_figures_extractor_does_not_drop_the_document(tmp_path, monkeypatch):
+    import assistant.index.build as build_module
+
+    monkeypatch.setattr(build_module, "extract_figures", _Extractor(fail=True))
+    folder, index = _corpus(tmp_path, 1), tmp_path / "index"
+    r = build([folder], index, embedder_spec="none", report=None)
+    assert r.documents == 1 and r.figures == 0
+    assert len(r.errors) == 1 and "figures could not be extracted" in r.errors[0]
+
+
+def test_versions_hash_the_word_lists_and_the_code_they_name(tmp_path, monkeypatch):
+    import assistant.index.build as build_module
+
+    package = tmp_path / "assistant"
+    for name in build_module.PIPELINE_FILES:
+        (package / name).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy(build_module.PACKAGE / name, package / name)
+    shutil.copytree(build_module.PACKAGE / "figures", package / "figures")
+    assert {"orgs.py", "textutil.py", "ingest/clean.py"} <= set(build_module.PIPELINE_FILES)
+    monkeypatch.setattr(build_module, "PACKAGE", package)
+    pipeline, figures = build_module.pipeline_version(), build_module.figures_version()
+    (package / "lexicon").mkdir()
+    (package / "lexicon" / "synonyms.tsv").write_text("招待费\t公务接待费\n", encoding="utf-8")
+    assert build_module.pipeline_version() != pipeline and build_module.figures_version() != figures
+    pipeline, figures = build_module.pipeline_version(), build_module.figures_version()
+    (package / "figures" / "extract.py").write_text("# changed\n", encoding="utf-8")
+    assert build_module.pipeline_version() == pipeline and build_module.figures_version() != figures
+    figures = build_module.figures_version()
+    (package / "figures" / "tables.py").write_text("# a new table reader\n", encoding="utf-8")
+    assert build_module.pipeline_version() == pipeline and build_module.figures_version() != figures
+    (package / "orgs.py").write_text("# changed\n", encoding="utf-8")
+    assert build_module.pipeline_version() != pipeline
+
+
+def test_a_large_document_reports_its_own_progress(tmp_path, monkeypatch):
+    import assistant.index.build as build_module
+
+    monkeypatch.setattr(build_module, "LARGE_DOC_CHARS", 10_000)  # the demo stands in for a 12 MB 汇编
+    lines: list[tuple[str, int, int]] = []
+    folder, index = _corpus(tmp_path, 1), tmp_path / "index"
+    build([folder], index, embedder_spec="none", report=lambda stage, done, total, eta: lines.append(
+        (stage, done, total)))
+    stages = {stage for stage, _, _ in lines}
+    assert {"doc0.txt: lines", "doc0.txt: paragraphs", "doc0.txt: chunks", "documents"} <= stages
+    chunks = [(d, t) for s, d, t in lines if s == "doc0.txt: chunks"]
+    assert chunks[-1][0] == chunks[-1][1] == len(Index.load(index).chunks)
+
+
+def test_full_width_digits_and_zero_width_spaces_in_a_document_still_answer(tmp_path):
+    folder, index = tmp_path / "docs", tmp_path / "index"
+    folder.mkdir()
+    text = DEMO.read_text(encoding="utf-8").replace("公务接待费50万元", "公务接待费５０\u200b万元")
+    (folder / "pasted.txt").write_text(text, encoding="utf-8")
+    build([folder], index, embedder_spec="none", report=None)
+    a = answer(Index.load(index), "魏县政府办2020年公务接待费预算是多少？")
+    assert a.found and a.figure == "50万元"
+    assert "公务接待费５０\u200b万元" in a.citations[0].quote and a.citations[0].quote in text  # verbatim

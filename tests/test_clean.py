@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 from assistant.ingest.clean import is_table_line, paragraphs, split_lines, unbold
+from assistant.textutil import normalize_char, normalize_text
 from conftest import shared_text
 
 
@@ -23,7 +24,7 @@ def test_every_cleaned_char_maps_back_to_the_same_raw_char():
     assert p.text.startswith("江苏省人民检察院2019年度")
     for i, ch in enumerate(p.text):
         a, b = p.raw_span(i, i + 1)
-        assert raw[a:b] == ch
+        assert normalize_char(raw[a:b]) == ch  # "，" in the raw text reads "," (NFKC)
 
 
 def test_raw_span_of_a_sentence_is_verbatim_modulo_whitespace():
@@ -47,7 +48,7 @@ def test_running_header_repeated_on_pages_is_removed():
     raw = "\f\n".join(pages)
     texts = "".join(_texts(raw))
     assert "苏州市审计局2026年度部门预算公开" not in texts
-    assert "第3页：三公经费预算十万元。" in texts
+    assert "第3页:三公经费预算十万元。" in texts  # "：" reads ":" (NFKC)
 
 
 def test_fake_bold_glyphs_collapse():
@@ -67,3 +68,36 @@ def test_real_pdf_text_keeps_numbers_with_their_sentence():
     raw = shared_text("2019_js_procuratorate_budget.txt")
     joined = "\n".join(_texts(raw))
     assert "比上年预算减少30.8万元" in joined
+
+
+def test_full_width_digits_and_zero_width_characters_read_as_questions_do():
+    # Pasted from a web page: full-width digits, a zero-width space inside the year, a
+    # soft hyphen in the figure. Questions are normalised the same way (textutil).
+    raw = "２０２０\u200b年公务接待费５０\u00ad万元，比上年减少２万元。\n"
+    [p] = paragraphs(raw)
+    assert p.text == normalize_text(raw.strip()) == "2020年公务接待费50万元,比上年减少2万元。"
+    a, b = p.raw_span(0, len(p.text))
+    assert raw[a:b] == raw.strip()  # the quote is the original, verbatim
+    i = p.text.index("50")
+    a, b = p.raw_span(i, i + 2)
+    assert raw[a:b] == "５０"
+
+
+def test_a_character_that_normalises_to_several_keeps_its_raw_offset():
+    raw = "办公用房面积1200㎡，其中：①业务用房800㎡。\n"
+    [p] = paragraphs(raw)
+    assert "1200m2" in p.text and "1业务用房800m2" in p.text
+    i = p.text.index("m2")
+    a, b = p.raw_span(i, i + 2)
+    assert raw[a:b] == "㎡"
+    a, b = p.raw_span(0, len(p.text))
+    assert raw[a:b] == raw.strip()
+
+
+def test_a_table_of_many_rows_is_one_paragraph_built_in_linear_time():
+    # A compiled volume's table: 20,000 rows in one paragraph (was quadratic string growth).
+    rows = [f"20103{i:02d}\t行政运行{i}\t1,185.60" for i in range(20_000)]
+    [p] = paragraphs("\n".join(rows))
+    assert p.kind == "table" and p.text.count("\n") == 19_999
+    a, b = p.raw_span(0, len(p.text))
+    assert (a, b) == (0, len("\n".join(rows)))

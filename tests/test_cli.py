@@ -69,3 +69,42 @@ def test_missing_index_is_one_clear_line(tmp_path):
 def test_missing_folder_is_one_clear_line(tmp_path):
     p = run("index", "build", str(tmp_path / "nope"), "--index", str(tmp_path / "i"), check=False)
     assert p.returncode == 2 and "no such file or folder" in p.stderr
+
+
+def test_a_bad_jsonl_line_gets_an_error_object_and_the_batch_goes_on(index, tmp_path):
+    qs = tmp_path / "q.jsonl"
+    good = json.dumps({"id": "ok", "question": "魏县政府办2020年公务接待费预算是多少？"}, ensure_ascii=False)
+    qs.write_bytes("\n".join([
+        good, "{not json", '["a", "list"]', '{"id": "nq"}', '{"id": "blank", "question": " \\u200b "}', "",
+    ]).encode("utf-8") + b"\n\xff\xfe broken utf-8\n" + good.replace('"ok"', '"ok2"').encode("utf-8") + b"\n")
+    p = run("ask", "--index", str(index), "--jsonl", str(qs))
+    rows = [json.loads(line) for line in p.stdout.splitlines()]
+    assert [r["id"] for r in rows] == ["ok", None, None, "nq", "blank", None, "ok2"]
+    assert rows[0]["found"] and rows[-1]["found"] and "50万元" in rows[-1]["answer"]
+    errors = [r["error"] for r in rows if "error" in r]
+    assert [e.split(":")[0] for e in errors] == ["line 2", "line 3", "line 4", "line 5", "line 7"]
+    assert all(r["found"] is False and r["citations"] == [] for r in rows if "error" in r)
+    assert "Traceback" not in p.stderr and "5 line(s)" in p.stderr
+
+
+@pytest.mark.parametrize("args, says", [
+    (["search", ""], "search needs something to look for"),
+    (["search", " \u200b\u3000"], "search needs something to look for"),
+    (["search", "公务接待费", "-k", "-5"], "argument -k: must be a whole number from 1 to 100"),
+    (["search", "公务接待费", "-k", "0"], "argument -k"),
+    (["search", "公务接待费", "-k", "many"], "argument -k"),
+    (["ask", ""], "ask needs a question"),
+])
+def test_empty_or_invalid_arguments_are_one_clear_line(index, args, says):
+    p = run(*args, "--index", str(index), check=False)
+    assert p.returncode == 2 and says in p.stderr and "Traceback" not in p.stderr
+    assert p.stdout == ""
+
+
+def test_full_build_reads_everything_again_and_answers_name_their_generation(index):
+    p = run("index", "build", str(CORPUS), "--index", str(index), "--embedder", "none", "--full")
+    assert "1 read, 0 unchanged" in p.stderr
+    live = (index / "CURRENT").read_text().strip()
+    assert p.stderr.strip().endswith(f"live: {live}")
+    out = json.loads(run("ask", "--index", str(index), "--json", "魏县政府办2020年公务接待费").stdout)
+    assert out["generation"] == live

@@ -4,6 +4,7 @@ from __future__ import annotations
 import re
 
 from assistant.ingest.sections import chunk_document, heading_rank
+from assistant.textutil import normalize_text
 from conftest import DEMO, shared_text
 
 
@@ -42,5 +43,26 @@ def test_chunk_quotes_are_raw_slices():
     text = DEMO.read_text(encoding="utf-8")
     for c in chunk_document("demo", text):
         a, b = c.raw_span(0, len(c.text))
-        squash = re.sub(r"\s+", "", text[a:b])
+        squash = re.sub(r"\s+", "", normalize_text(text[a:b]))  # chunks are NFKC, quotes raw
         assert re.sub(r"\s+", "", c.text) in squash or c.kind == "table"
+
+
+def test_lines_and_pages_of_a_long_document():
+    # 200 pages of the demo's opening: line and page numbers far from the start are right
+    # (they are found by bisecting line breaks now, not by counting from the start).
+    head = "\n".join(DEMO.read_text(encoding="utf-8").split("\n")[:40])
+    text = "\n\f".join([head] * 200)
+    lines = text.split("\n")
+    seen: list[tuple[str, int, int]] = []
+    chunks = chunk_document("long", text, progress=lambda unit, done, total: seen.append((unit, done, total)))
+    last = chunks[-1]
+    assert last.page == 200 and last.line_end <= len(lines)
+    for c in chunks[-5:]:
+        a, _ = c.raw_span(0, 1)
+        assert text.count("\n", 0, a) + 1 == c.line_start
+        assert text.count("\f", 0, a) + 1 == c.page
+    # Progress: lines cleaned, then paragraphs sectioned, each from 0 to all.
+    assert [u for u, _, _ in seen] == sorted(u for u, _, _ in seen) and {u for u, _, _ in seen} == {"lines", "paragraphs"}
+    for unit in ("lines", "paragraphs"):
+        mine = [(d, t) for u, d, t in seen if u == unit]
+        assert mine[0][0] == 0 and mine[-1][0] == mine[-1][1] and len(mine) >= 10

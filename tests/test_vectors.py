@@ -143,6 +143,48 @@ def test_cache_rejects_wrong_dim_and_damaged_files(tmp_path: Path) -> None:
     assert len(EmbeddingCache.load(tmp_path, "m")) == 0
 
 
+def _saved_cache(folder: Path) -> None:
+    cache = EmbeddingCache("m")
+    cache.put_many(["甲", "乙", "丙"], _unit(3, 8))
+    cache.save(folder)
+
+
+def _flip(p: Path) -> None:
+    data = bytearray(p.read_bytes())
+    data[-5] ^= 0xFF  # a vector's byte: same size, still a valid .npy
+    p.write_bytes(bytes(data))
+
+
+@pytest.mark.parametrize("damage, says", [
+    (lambda f: (f / CACHE_VECTORS).write_bytes(b""), "empty"),
+    (lambda f: (f / CACHE_VECTORS).write_bytes((f / CACHE_VECTORS).read_bytes()[:100]), "truncated"),
+    (lambda f: _flip(f / CACHE_VECTORS), "garbled"),
+    (lambda f: (f / CACHE_KEYS).write_bytes(b""), "unreadable"),
+    (lambda f: (f / CACHE_KEYS).write_text("[1, 2]"), "not a cache index"),
+    (lambda f: (f / CACHE_VECTORS).unlink(), "has no vectors.npy"),
+], ids=["empty", "truncated", "garbled", "empty-keys", "wrong-keys", "missing"])
+def test_damaged_cache_starts_empty_and_says_why(tmp_path: Path, damage, says) -> None:
+    _saved_cache(tmp_path)
+    assert len(EmbeddingCache.load(tmp_path, "m")) == 3
+    damage(tmp_path)
+    cache = EmbeddingCache.load(tmp_path, "m")  # never raises: vectors can be recomputed
+    assert len(cache) == 0 and says in cache.problem and "rebuilt" in cache.problem
+    cache.put_many(["甲"], _unit(1, 8))
+    cache.save(tmp_path)  # the next save replaces the damaged files
+    again = EmbeddingCache.load(tmp_path, "m")
+    assert len(again) == 1 and not again.problem
+
+
+def test_cache_of_an_older_version_is_not_trusted(tmp_path: Path) -> None:
+    import json
+
+    _saved_cache(tmp_path)
+    meta = json.loads((tmp_path / CACHE_KEYS).read_text())
+    (tmp_path / CACHE_KEYS).write_text(json.dumps({"format": 1, "model": "m", "dim": 8, "keys": meta["keys"]}))
+    cache = EmbeddingCache.load(tmp_path, "m")
+    assert len(cache) == 0 and "older version" in cache.problem
+
+
 def test_cache_key_includes_model() -> None:
     a, b = EmbeddingCache("model-a"), EmbeddingCache("model-b")
     assert a.key("预算") != b.key("预算") and a.key("预算") == EmbeddingCache("model-a").key("预算")

@@ -45,6 +45,13 @@ class PartAnswer:
 
 
 def answer(index, question: str) -> Answer:
+    """The answer to one question, with the index generation it came from."""
+    result = _answer(index, question)
+    result.generation = getattr(index, "generation", "")
+    return result
+
+
+def _answer(index, question: str) -> Answer:
     try:
         q = understand(index, question)
     except UserError as e:

@@ -3,12 +3,38 @@ from __future__ import annotations
 
 import argparse
 import json
+import signal
 import sys
 import time
 from dataclasses import asdict
 from pathlib import Path
 
 from assistant import config
+from assistant.index.lock import DEFAULT_WAIT_S
+from assistant.textutil import normalize_text
+
+# search -k: more results than a person reads, and a bound on the work one call asks for.
+MAX_RESULTS = 100
+
+
+def _result_count(text: str) -> int:
+    try:
+        k = int(text)
+    except ValueError:
+        k = 0
+    if not 1 <= k <= MAX_RESULTS:
+        raise argparse.ArgumentTypeError(f"must be a whole number from 1 to {MAX_RESULTS}, got {text!r}")
+    return k
+
+
+def _seconds(text: str) -> float:
+    try:
+        s = float(text)
+    except ValueError:
+        s = -1.0
+    if not 0 <= s < float("inf"):
+        raise argparse.ArgumentTypeError(f"must be a number of seconds (0 or more), got {text!r}")
+    return s
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -25,6 +51,13 @@ def main(argv: list[str] | None = None) -> int:
     b.add_argument("--embedder", default=cfg.embedder,
                    help='"use" (default, packaged), "none" (keyword only), "st:/path/to/model"')
     b.add_argument("--max-mb", type=int, default=cfg.max_mb, help="skip files larger than this")
+    b.add_argument("--full", action="store_true",
+                   help="read every file again (after restoring backups, or when in doubt)")
+    b.add_argument("--verify", action="store_true",
+                   help="hash every file instead of trusting unchanged size and times")
+    b.add_argument("--wait", type=_seconds, default=DEFAULT_WAIT_S, metavar="SECONDS",
+                   help=f"wait this long for another build of the same index (default {DEFAULT_WAIT_S:.0f}; "
+                        "0 refuses at once)")
     info = idx_sub.add_parser("info", help="list the indexed documents")
     info.add_argument("--index", type=Path, default=cfg.index)
     info.add_argument("--json", action="store_true")
@@ -40,7 +73,7 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("--index", type=Path, default=cfg.index)
     s.add_argument("--department", default="", help="only this department (short names work)")
     s.add_argument("--year", type=int, help="only documents of this year")
-    s.add_argument("-k", type=int, default=10, help="number of results")
+    s.add_argument("-k", type=_result_count, default=10, help=f"number of results (1-{MAX_RESULTS})")
     s.add_argument("--json", action="store_true")
 
     args = ap.parse_args(argv)
@@ -51,12 +84,29 @@ def main(argv: list[str] | None = None) -> int:
             return _ask(args)
         return _search(args)
     except Exception as e:  # a user-fixable problem: one line, no traceback
+        from assistant.index.lock import IndexBusy
+        from assistant.index.pool import WorkersDied
         from assistant.index.store import IndexMissing
 
-        if isinstance(e, (IndexMissing, FileNotFoundError, ValueError)):
-            print(f"error: {e}", file=sys.stderr)
+        if isinstance(e, (IndexMissing, IndexBusy, WorkersDied, OSError, ValueError)):
+            lines = str(e).strip().splitlines() or [type(e).__name__]
+            print(f"error: {lines[0]}", file=sys.stderr)
             return 2
         raise
+
+
+class _Stopped(BaseException):
+    """SIGTERM or SIGINT during a build: unwinds it (workers stopped, nothing published)."""
+
+    def __init__(self, signum: int) -> None:
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _stop(signum: int, frame: object) -> None:
+    for s in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(s, signal.SIG_IGN)  # the first one counts; let the clean-up finish
+    raise _Stopped(signum)
 
 
 def _build(args) -> int:
@@ -64,12 +114,33 @@ def _build(args) -> int:
 
     t0 = time.time()
     print(f"indexing {', '.join(map(str, args.dirs))} -> {args.index}", file=sys.stderr)
-    r = build(args.dirs, args.index, embedder_spec=args.embedder, max_bytes=args.max_mb * 2**20,
-              on_error=lambda m: print(f"\nerror: {m}", file=sys.stderr))
-    print(f"{r.documents} documents ({r.read} read, {r.reused} unchanged, {r.removed} removed), "
-          f"{r.chunks} chunks, {r.embedded} new vectors, {len(r.errors)} errors, "
-          f"{time.time() - t0:.1f}s", file=sys.stderr)
+    # A service manager stops a build with SIGTERM, a person with Ctrl-C: both unwind the
+    # build (its workers stopped, its half-written generation removed, the lock released).
+    previous = {s: signal.signal(s, _stop) for s in (signal.SIGTERM, signal.SIGINT)}
+    try:
+        r = build(args.dirs, args.index, embedder_spec=args.embedder, max_bytes=args.max_mb * 2**20,
+                  on_error=lambda m: print(f"\nerror: {m}", file=sys.stderr),
+                  full=args.full, verify=args.verify, lock_wait=args.wait)
+    except _Stopped as e:
+        print(f"error: build stopped by {signal.Signals(e.signum).name}; nothing was published, "
+              f"{_still_live(args.index)}", file=sys.stderr)
+        return 128 + e.signum
+    finally:
+        for s, handler in previous.items():
+            signal.signal(s, handler)
+    print(f"{r.documents} documents ({r.read} read, {r.reused} unchanged, {r.removed} removed, "
+          f"{r.hashed} hashed), {r.chunks} chunks, {r.figures} figures, {r.embedded} new vectors, "
+          f"{len(r.errors)} errors, {time.time() - t0:.1f}s; live: {r.generation}", file=sys.stderr)
     return 0
+
+
+def _still_live(index: Path) -> str:
+    from assistant.index.store import IndexMissing, live_generation
+
+    try:
+        return f"the index at {index} still answers from {live_generation(index).name}"
+    except IndexMissing:
+        return f"there is still no index at {index}"
 
 
 def _load(path: Path):
@@ -89,25 +160,31 @@ def _info(args) -> int:
     else:
         for r in rows:
             print(f"{r['source']}\t{r['department']}\t{r['year'] or '-'}\t{r['kind']}")
-        print(f"{len(rows)} documents, {len(index.chunks)} chunks", file=sys.stderr)
+        print(f"{len(rows)} documents, {len(index.chunks)} chunks, generation {index.generation}",
+              file=sys.stderr)
     return 0
 
 
 def _ask(args) -> int:
     from assistant.answering.answer import answer
 
-    index = _load(args.index)
     if args.jsonl:
-        with open(args.jsonl, encoding="utf-8") as f:
-            for line in f:
-                if not line.strip():
+        index = _load(args.index)
+        failed = 0
+        with open(args.jsonl, "rb") as f:
+            for no, raw in enumerate(f, 1):
+                row = _answer_line(index, no, raw, answer)
+                if row is None:
                     continue
-                row = json.loads(line)
-                a = answer(index, row["question"])
-                print(json.dumps(a.to_json(row.get("id")), ensure_ascii=False), flush=True)
+                failed += "error" in row
+                print(json.dumps(row, ensure_ascii=False), flush=True)
+        if failed:
+            print(f"{failed} line(s) of {args.jsonl} could not be answered; see their \"error\"",
+                  file=sys.stderr)
         return 0
-    if not args.question:
-        raise ValueError("ask needs a question or --jsonl FILE")
+    if not args.question or not normalize_text(args.question).strip():
+        raise ValueError("ask needs a question (or --jsonl FILE)")
+    index = _load(args.index)
     a = answer(index, args.question)
     if args.json:
         print(json.dumps(a.to_json(), ensure_ascii=False, indent=1))
@@ -119,9 +196,40 @@ def _ask(args) -> int:
     return 0
 
 
+def _answer_line(index, no: int, raw: bytes, answer) -> dict | None:
+    """The answer to one --jsonl line, or an error object for it (the batch goes on);
+    None for a blank line."""
+    qid, question = None, ""
+    try:
+        text = raw.decode("utf-8-sig" if no == 1 else "utf-8")
+        if not text.strip():
+            return None
+        row = json.loads(text)
+        if not isinstance(row, dict):
+            raise ValueError("not a JSON object")
+        qid, question = row.get("id"), row.get("question")
+        if not isinstance(question, str) or not normalize_text(question).strip():
+            raise ValueError('no "question" text')
+    except ValueError as e:  # bad UTF-8 and bad JSON are ValueErrors too
+        return _line_error(no, qid, question, f"{str(e)[:120]}; each line must be a JSON object like "
+                                              f'{{"id": "q1", "question": "…"}}')
+    try:
+        return answer(index, question).to_json(qid)
+    except Exception as e:  # one question must not stop the batch
+        return _line_error(no, qid, question, f"could not be answered ({type(e).__name__}: {str(e)[:120]})")
+
+
+def _line_error(no: int, qid, question, problem: str) -> dict:
+    return {"id": qid, "question": question if isinstance(question, str) else "", "found": False,
+            "answer": "", "citations": [], "error": f"line {no}: {problem}"}
+
+
 def _search(args) -> int:
     from assistant.answering.search import search
 
+    if not normalize_text(args.query).strip():
+        raise ValueError("search needs something to look for: a code (434-1601-JXN-0UT4), an item "
+                         "(公务接待费) or words")
     index = _load(args.index)
     results = search(index, args.query, department=args.department, year=args.year, k=args.k)
     if args.json:

@@ -14,8 +14,11 @@ from assistant.tokenize import codes_in
 
 class Index:
     def __init__(self, path: Path, docs: list[Document], chunks: list[Chunk], tokens: list[list[str]],
-                 bm25, vectors=None, embedder_spec: str = "none"):
+                 bm25, vectors=None, embedder_spec: str = "none", generation: str = ""):
         self.path = Path(path)
+        # The generation folder this was loaded from ("gen-20261201-…"); answers carry it
+        # so a reader of the JSON knows which build it came from.
+        self.generation = generation
         self.docs = {d.doc_id: d for d in docs}
         self.doc_list = docs
         self.chunks = chunks
@@ -32,20 +35,48 @@ class Index:
 
     @classmethod
     def load(cls, path: Path) -> Index:
+        """Load the live generation, checked against its manifest.
+
+        Raises store.IndexMissing (no index) or store.IndexDamaged (a file that does not
+        match the manifest, another format), each one line that says to run index build.
+        """
+        path = Path(path)
+        gen = store.live_generation(path)
+        try:
+            return cls._load_generation(path, gen)
+        except FileNotFoundError:
+            # A build published a newer generation and removed this one while we read it
+            # (only after two quick builds; store.KEEP_GENERATIONS): load the newer one.
+            newer = store.live_generation(path)
+            if newer == gen:
+                raise store.IndexDamaged(f"index at {path} is damaged ({gen.name} lost files while loading); "
+                                         f"repair it with {store.build_hint(path)}") from None
+            return cls._load_generation(path, newer)
+
+    @classmethod
+    def _load_generation(cls, path: Path, gen: Path) -> Index:
         import bm25s
 
-        gen = store.live_generation(Path(path))
-        manifest = store.load_manifest(gen)
-        vectors = None
-        if (gen / "vectors").exists():
-            from assistant.index.vectors import VectorIndex
+        manifest = store.verified(gen)
+        try:
+            vectors = None
+            if "vectors" in manifest["files"]:
+                from assistant.index.vectors import VectorIndex
 
-            vectors = VectorIndex.load(gen / "vectors")
-        index = cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
-                    bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
-                    manifest.get("embedder", "none"))
-        index.generation_path = gen
-        return index
+                vectors = VectorIndex.load(gen / "vectors")
+            index = cls(path, store.load_docs(gen), store.load_chunks(gen), store.load_tokens(gen),
+                        bm25s.BM25.load(str(gen / "bm25"), show_progress=False), vectors,
+                        manifest.get("embedder", "none"), generation=gen.name)
+            index.generation_path = gen  # figures.sqlite is read from here when first asked
+            return index
+        except FileNotFoundError:
+            raise
+        except (ValueError, KeyError, TypeError, IndexError, RuntimeError) as e:  # JSON errors are ValueErrors
+            # The checksums matched, so the writer itself wrote something this version
+            # cannot read: still one line, still repaired by a rebuild.
+            raise store.IndexDamaged(f"index at {path} cannot be read ({gen.name}: {type(e).__name__}: "
+                                     f"{str(e)[:120]}); rebuild it with "
+                                     f"{store.build_hint(path, manifest.get('sources'))}") from None
 
     @cached_property
     def embedder(self):

@@ -22,12 +22,15 @@ import faiss
 import numpy as np
 
 from .embed import Embedder, Progress, normalise_rows
+from .store import file_sha256
 
 log = logging.getLogger(__name__)
 
 CACHE_VECTORS = "vectors.npy"
 CACHE_KEYS = "keys.json"
-_CACHE_FORMAT = 1
+# 2: keys.json records the size and sha256 of vectors.npy (1 had no check: a garbled
+# vectors file was reused silently).
+_CACHE_FORMAT = 2
 # faiss's OpenMP threads, set (process-wide) when an index is opened. On the 2-core VM a
 # single-query search of 17k x 512 took 6 ms with 1 thread and 32 ms with 2, a filtered
 # one 0.3 ms against 8 ms: for one query at a time, thread start-up and sync cost more
@@ -201,6 +204,7 @@ class EmbeddingCache:
     def __init__(self, model: str, dim: int | None = None) -> None:
         self.model = model
         self.dim = dim
+        self.problem = ""  # why a damaged cache on disk was not used ("" when it was fine)
         self._keys: list[str] = []
         self._row: dict[str, int] = {}
         # appended blocks, stacked lazily: put_many once per batch would otherwise copy
@@ -216,30 +220,29 @@ class EmbeddingCache:
             folder (str | Path): cache folder; need not exist yet.
             model (str): the embedder's ``name``.
 
-        Returns an empty cache when the folder is missing, holds another model's vectors,
-        or is damaged (the two files disagree): vectors can always be recomputed, so a
-        bad cache costs time, never a wrong answer.
+        Returns an empty cache when the folder is missing or holds another model's
+        vectors. A damaged cache (empty, truncated or garbled file, checked against the
+        size and sha256 recorded in ``keys.json``) or one from an older version also
+        starts empty, with ``problem`` saying why: vectors can always be recomputed, so a
+        bad cache costs time, never a wrong vector, and the next save replaces it.
         """
         folder = Path(folder)
         keys_file, vec_file = folder / CACHE_KEYS, folder / CACHE_VECTORS
-        if not keys_file.is_file() or not vec_file.is_file():
+        if not keys_file.exists() and not vec_file.exists():
             return cls(model)
         try:
-            meta = json.loads(keys_file.read_text(encoding="utf-8"))
-            vectors = np.load(vec_file, allow_pickle=False)
-        except (OSError, ValueError) as exc:
-            log.warning("embedding cache %s unreadable (%s); starting empty", folder, exc)
-            return cls(model)
-        if not isinstance(meta, dict) or meta.get("model") != model:
+            meta, vectors = _read_cache(keys_file, vec_file)
+        except _CacheDamaged as e:
+            log.warning("embedding cache %s: %s; re-embedding", folder, e)
+            cache = cls(model)
+            cache.problem = f"embedding cache {folder} {e}; it is rebuilt"
+            return cache
+        if meta.get("model") != model:
             log.info("embedding cache %s is not for %r; starting empty", folder, model)
             return cls(model)
-        keys = meta.get("keys", [])
-        if vectors.ndim != 2 or len(keys) != vectors.shape[0] or vectors.shape[1] != meta.get("dim"):
-            log.warning("embedding cache %s is inconsistent; starting empty", folder)
-            return cls(model)
         cache = cls(model, int(vectors.shape[1]))
-        cache._keys = list(keys)
-        cache._row = {k: i for i, k in enumerate(keys)}
+        cache._keys = list(meta["keys"])
+        cache._row = {k: i for i, k in enumerate(cache._keys)}
         cache._blocks = [vectors.astype(np.float32, copy=False)]
         return cache
 
@@ -249,8 +252,9 @@ class EmbeddingCache:
         Args:
             folder (str | Path): cache folder.
 
-        Each file is replaced atomically; if the process dies between the two, load sees
-        a row-count mismatch and starts empty rather than pairing keys with wrong rows.
+        Each file is replaced atomically, and keys.json records the size and sha256 of
+        vectors.npy; if the process dies between the two, load sees the mismatch and
+        starts empty rather than pairing keys with wrong rows.
         """
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
@@ -258,8 +262,10 @@ class EmbeddingCache:
         tmp = folder / (CACHE_VECTORS + ".tmp")
         with open(tmp, "wb") as fh:  # np.save on a path would append ".npy" to the tmp name
             np.save(fh, vectors, allow_pickle=False)
+        size, digest = tmp.stat().st_size, file_sha256(tmp)
         os.replace(tmp, folder / CACHE_VECTORS)
-        meta = {"format": _CACHE_FORMAT, "model": self.model, "dim": self.dim, "keys": self._keys}
+        meta = {"format": _CACHE_FORMAT, "model": self.model, "dim": self.dim, "vectors_size": size,
+                "vectors_sha256": digest, "keys": self._keys}
         tmp = folder / (CACHE_KEYS + ".tmp")
         tmp.write_text(json.dumps(meta), encoding="utf-8")
         os.replace(tmp, folder / CACHE_KEYS)
@@ -345,6 +351,38 @@ class EmbeddingCache:
             self._blocks = [np.concatenate(self._blocks) if self._blocks
                             else np.zeros((0, self.dim or 0), dtype=np.float32)]
         return self._blocks[0]
+
+
+class _CacheDamaged(Exception):
+    """What is wrong with a cache on disk (a phrase: "vectors.npy is truncated")."""
+
+
+def _read_cache(keys_file: Path, vec_file: Path) -> tuple[dict, np.ndarray]:
+    """keys.json and vectors.npy, checked against each other; _CacheDamaged if not."""
+    for f in (keys_file, vec_file):
+        if not f.is_file():
+            raise _CacheDamaged(f"has no {f.name}")
+    try:
+        meta = json.loads(keys_file.read_text(encoding="utf-8"))
+    except (OSError, UnicodeDecodeError, ValueError):
+        raise _CacheDamaged(f"{keys_file.name} is unreadable") from None
+    if not isinstance(meta, dict) or not isinstance(meta.get("keys"), list):
+        raise _CacheDamaged(f"{keys_file.name} is not a cache index")
+    if meta.get("format") != _CACHE_FORMAT:
+        raise _CacheDamaged(f"was written by an older version (format {meta.get('format')})")
+    size = vec_file.stat().st_size
+    if size != meta.get("vectors_size"):
+        raise _CacheDamaged(f"{vec_file.name} is {'empty' if size == 0 else 'truncated or replaced'} "
+                            f"({size:,} bytes, {meta.get('vectors_size', 0):,} written)")
+    if file_sha256(vec_file) != meta.get("vectors_sha256"):
+        raise _CacheDamaged(f"{vec_file.name} is garbled (checksum differs)")
+    try:
+        vectors = np.load(vec_file, allow_pickle=False)
+    except Exception as e:  # numpy raises many kinds on a bad header
+        raise _CacheDamaged(f"{vec_file.name} is unreadable ({type(e).__name__})") from None
+    if vectors.ndim != 2 or len(meta["keys"]) != vectors.shape[0] or vectors.shape[1] != meta.get("dim"):
+        raise _CacheDamaged("keys and vectors disagree")
+    return meta, vectors
 
 
 def cache_dir(root: str | Path, model: str) -> Path:

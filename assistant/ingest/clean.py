@@ -10,10 +10,18 @@ from __future__ import annotations
 
 import bisect
 import re
+import unicodedata
 from collections import Counter
 from dataclasses import dataclass, field
+from typing import Callable
 
-CJK = "\u3400-\u9fff\uf900-\ufaff"
+from assistant.textutil import CJK, ZERO_WIDTH, normalize_char
+
+# A long document given a progress callback reports this many times per pass (lines
+# cleaned, paragraphs sectioned, chunks tokenized): often enough to see it move.
+PROGRESS_STEPS = 20
+Progress = Callable[[int, int], None]  # (done, total)
+
 _TERMINAL = "。！？；!?;"
 # Page furniture: "- 23 -", "— 28 —", "第 3 页", "3/40".
 _PAGE_NO = re.compile(r"^[-—–－\s]*(第\s*)?\d{1,3}\s*(页)?[-—–－\s]*$|^\d{1,3}\s*/\s*\d{1,3}$")
@@ -38,13 +46,26 @@ class Line:
 class Para:
     """A run of cleaned text and, piece by piece, where it came from in the raw text."""
 
-    text: str = ""
     kind: str = "prose"  # prose | table | heading
     line_start: int = 0
     line_end: int = 0
     page: int = 1
     # (offset in text, offset in raw, length): runs of characters copied unchanged
+    # (or normalised one for one; see clean_line)
     segments: list[tuple[int, int, int]] = field(default_factory=list)
+    # Pieces joined on first read of ``text``: a table of 100,000 rows is one paragraph,
+    # and growing one string row by row copied it 100,000 times (minutes, not seconds).
+    _parts: list[str] = field(default_factory=list, repr=False)
+    _size: int = 0
+
+    @property
+    def text(self) -> str:
+        if len(self._parts) > 1:
+            self._parts = ["".join(self._parts)]
+        return self._parts[0] if self._parts else ""
+
+    def ends_sentence(self) -> bool:
+        return bool(self._parts) and self._parts[-1][-1] in _TERMINAL
 
     def append(self, piece: str, raw_start: int, line: Line) -> None:
         if not piece:
@@ -52,8 +73,9 @@ class Para:
         if not self.line_start:
             self.line_start, self.page = line.no, line.page
         self.line_end = line.no
-        self.segments.append((len(self.text), raw_start, len(piece)))
-        self.text += piece
+        self.segments.append((self._size, raw_start, len(piece)))
+        self._parts.append(piece)
+        self._size += len(piece)
 
     def raw_span(self, a: int, b: int) -> tuple[int, int]:
         return raw_span(self.segments, a, b)
@@ -163,12 +185,30 @@ def clean_line(ln: Line) -> list[tuple[int, str]]:
     text = "".join(ch for _, ch in kept)
     drop = {m.start() + j for m in _SPACE_BETWEEN.finditer(text) for j in range(len(m.group()))}
     out = [(ln.start + i, ch) for k, (i, ch) in enumerate(kept) if k not in drop and ch != "\f"]
+    out = normalise(out)
     # Trim outer white space.
     while out and out[0][1].isspace():
         out.pop(0)
     while out and out[-1][1].isspace():
         out.pop()
     return out
+
+
+_ZERO_WIDTH_RE = re.compile(f"[{ZERO_WIDTH}]")
+
+
+def normalise(pairs: list[tuple[int, str]]) -> list[tuple[int, str]]:
+    """NFKC per character, zero-width characters dropped (textutil.normalize_char), as
+    questions are normalised: "２０２０年" reads 2020年 and "2020\u200b年" reads 2020年.
+
+    A character that becomes several ("㎡" -> "m2") gives each of them its own raw
+    offset, one that becomes none leaves no pair: every cleaned character still points
+    at the raw character it came from, so quotes stay verbatim slices of the original.
+    """
+    text = "".join(ch for _, ch in pairs)
+    if unicodedata.is_normalized("NFKC", text) and not _ZERO_WIDTH_RE.search(text):
+        return pairs  # most lines: nothing to do, checked in C
+    return [(off, c) for off, ch in pairs for c in normalize_char(ch)]
 
 
 def _add(para: Para, pairs: list[tuple[int, str]], line: Line) -> None:
@@ -186,11 +226,12 @@ def _add(para: Para, pairs: list[tuple[int, str]], line: Line) -> None:
         para.append(run_text, run_start, line)
 
 
-def paragraphs(text: str, is_heading=None) -> list[Para]:
+def paragraphs(text: str, is_heading=None, progress: Progress | None = None) -> list[Para]:
     """Cleaned paragraphs of a document, in order.
 
     Wrapped lines are joined until a line ends a sentence, a heading starts, or a table
     row interrupts. ``is_heading(clean_text) -> bool`` decides headings (sections.py).
+    ``progress(lines done, lines)`` is called PROGRESS_STEPS times when given.
     """
     lines = split_lines(text)
     mark_noise(lines)
@@ -198,7 +239,10 @@ def paragraphs(text: str, is_heading=None) -> list[Para]:
     out: list[Para] = []
     cur: Para | None = None
     last_len = 0
-    for ln in lines:
+    step = max(1, len(lines) // PROGRESS_STEPS)
+    for n, ln in enumerate(lines):
+        if progress is not None and n % step == 0:
+            progress(n, len(lines))
         if ln.kind in ("noise", "blank"):
             # A blank line ends a paragraph in plain text; noise (a page number between
             # the halves of a sentence) does not.
@@ -212,7 +256,7 @@ def paragraphs(text: str, is_heading=None) -> list[Para]:
         s = "".join(ch for _, ch in pairs)
         heading = not table and is_heading is not None and is_heading(s)
         kind = "heading" if heading else ("table" if table else "prose")
-        if heading or cur is None or cur.kind != kind or kind == "heading" or _ends_sentence(cur.text) \
+        if heading or cur is None or cur.kind != kind or kind == "heading" or cur.ends_sentence() \
                 or (kind == "prose" and (_starts_item(s) or last_len < 0.6 * width)):
             cur = Para(kind=kind)
             out.append(cur)
@@ -223,6 +267,8 @@ def paragraphs(text: str, is_heading=None) -> list[Para]:
         last_len = len(pairs)
         if heading:
             cur = None
+    if progress is not None:
+        progress(len(lines), len(lines))
     return [p for p in out if p.text.strip()]
 
 
@@ -243,15 +289,12 @@ def _table_pairs(ln: Line) -> list[tuple[int, str]]:
                 out.append((ln.start + i, "\t"))
         else:
             out.append((ln.start + i, ch))
+    out = normalise(out)
     while out and out[0][1] == "\t":
         out.pop(0)
     while out and out[-1][1] == "\t":
         out.pop()
     return out
-
-
-def _ends_sentence(text: str) -> bool:
-    return bool(text) and text[-1] in _TERMINAL
 
 
 _ITEM = re.compile(r"^(（[一二三四五六七八九十\d]+）|\([一二三四五六七八九十\d]+\)|[一二三四五六七八九十]+[、．.]|\d{1,2}[、．.](?!\d)|[①-⑳])")
