@@ -13,7 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from assistant.answering import amounts as A
-from assistant.answering.cite import cite, label, passages, safe_end  # noqa: F401 (search.py)
+from assistant.answering.cite import cite, display, label, passages, safe_end  # noqa: F401 (search.py)
 from assistant.answering.evidence import Sentence, Weighted, sentences_of, split_sentences, weigh
 from assistant.answering.across import across, is_series
 from assistant.answering.question import Part, Question, understand
@@ -564,7 +564,7 @@ def _compose(index, q: Question, sc: Scope, parts: list[PartAnswer]) -> Answer:
             continue
         chunk = index.chunks[p.sentence.chunk_id]
         doc = index.docs[chunk.doc_id]
-        said = _trim(p.sentence.text, p.figure).replace("\t", " ")
+        said = _trim(display(index, p.sentence.chunk_id, p.sentence.start, p.sentence.end), p.figure).replace("\t", " ")
         head = f"{p.text}。" if p.text and p.part.kind not in PASSAGE_KINDS else ""
         lines.append(f"{head}{label(doc)}：“{said if p.part.kind not in PASSAGE_KINDS else p.text}”")
         for c in p.citations:

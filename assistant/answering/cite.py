@@ -26,6 +26,28 @@ def cite(index, s: Sentence, limit: int | None = None) -> Citation:
                     quote=quote, page=index.page_of(doc, ra))
 
 
+def display(index, chunk_id: int, a: int, b: int) -> str:
+    """Cleaned text [a, b) of a chunk written with the document's own characters: the
+    cleaned text is NFKC ("，" became ","), so each character is taken back from the raw
+    text it came from; page furniture and line wraps stay out, as in the cleaned text."""
+    from assistant.ingest.clean import raw_offset
+
+    chunk = index.chunks[chunk_id]
+    if not chunk.segments:
+        return chunk.text[a:b]
+    raw = index.docs[chunk.doc_id].text
+    out, last = [], -1
+    for i in range(a, min(b, len(chunk.text))):
+        if chunk.text[i] in "\n\t":
+            out.append(chunk.text[i])
+            continue
+        r = raw_offset(chunk.segments, i)
+        if r != last:  # one raw character may have become several ("㎡" -> "m2")
+            out.append(raw[r] if r < len(raw) else chunk.text[i])
+            last = r
+    return "".join(out)
+
+
 def safe_end(text: str, a: int, b: int) -> int:
     """Move a cut point back so that it never falls inside a number ("2,|744.84")."""
     while a < b < len(text) and re.match(r"[\d.,%％]", text[b]) and re.match(r"[\d.,]", text[b - 1]):

@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
 
+from assistant.textutil import normalize_text
+
 HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
@@ -74,12 +76,13 @@ class Lexicon:
 
 
 def _rows(name: str, folder: Path = HERE) -> list[tuple[int, list[str]]]:
-    """(line number, columns) of every entry line of one file."""
+    """(line number, columns) of every entry line of one file, normalised as questions and
+    documents are (NFKC: "因公出国（境）费" is read as "因公出国(境)费")."""
     out = []
     for n, line in enumerate((folder / name).read_text(encoding="utf-8").splitlines(), 1):
         if not line.strip() or line.lstrip().startswith("#"):
             continue
-        out.append((n, [c.strip() for c in line.split("\t")]))
+        out.append((n, [normalize_text(c).strip() for c in line.split("\t")]))
     return out
 
 
