@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import re
 
-from assistant.ingest.sections import chunk_document, heading_rank
+from assistant.ingest.sections import TABLE_RANK, chunk_document, heading_rank
 from assistant.textutil import normalize_text
 from conftest import DEMO, shared_text
 
@@ -12,7 +12,12 @@ def test_heading_ranks():
     assert heading_rank("第三部分 2019年度部门预算情况说明") == 1
     assert heading_rank("四、财政拨款“三公”经费预算情况") == 2
     assert heading_rank("（四）预算项目绩效目标") == 3
-    assert heading_rank("2025年部门“三公”经费和机关运行经费预算表") == 5
+    assert heading_rank("2025年部门“三公”经费和机关运行经费预算表") == TABLE_RANK
+    assert heading_rank("2022年部门综合预算一般公共预算基本支出明细表（按支出功能分类科目-不含上年结转）") == TABLE_RANK
+    # "（1）" items stand under "1." items; a labelled sentence cut by a line break is no heading
+    assert heading_rank("4.北方工业大学延庆新校区（一期）建设项目") == 4
+    assert heading_rank("（3）预算安排") == 5
+    assert heading_rank("（2）绩效目标：满足学校师生教学、住宿、就餐、活") is None
     assert heading_rank("1、收入说明：2020年收入预算共计1284.11万元，全部为财政拨款收入。") is None
     assert heading_rank("三、国防支出3,990.40") is None
 

@@ -20,11 +20,17 @@ _HEADINGS = [
     (1, re.compile(rf"^第[{CN_NUM}\d]+部分")),
     (2, re.compile(rf"^[{CN_NUM}]+[、．.]")),
     (3, re.compile(rf"^[（(][{CN_NUM}]+[）)]")),
-    (4, re.compile(r"^\d{1,2}[、．.](?!\d)|^[（(]\d{1,2}[）)]")),
+    (4, re.compile(r"^\d{1,2}[、．.](?!\d)")),
+    # "（1）" items stand under "1." items: "4.北方工业大学延庆新校区建设项目" > "（3）预算安排"
+    (5, re.compile(r"^[（(]\d{1,2}[）)]")),
 ]
-_TABLE_TITLE = re.compile(r"(表|附表\d*)([（(]单位[:：][^）)]*[）)])?$")
+# "…基本支出明细表（按支出功能分类科目-不含上年结转）", "…预算表（单位：万元）"
+_TABLE_TITLE = re.compile(r"(表|附表\d*)([（(][^）)]{1,40}[）)])?$")
+# "（2）绩效目标：满足学校师生教学、住宿…": a labelled sentence cut by a line break, not a heading.
+_LABELLED = re.compile(r"[：:]\s*\S{6,}")
 _MAX_HEADING = 40
-TABLE_RANK = 5
+_MAX_TABLE_TITLE = 64
+TABLE_RANK = 6
 PROSE_CHARS = 300  # target length of a prose chunk
 TABLE_CHARS = 400
 
@@ -32,12 +38,14 @@ TABLE_CHARS = 400
 def heading_rank(s: str) -> int | None:
     """The rank of a heading line, or None when the line is body text."""
     s = s.strip()
-    if not s or len(s) > _MAX_HEADING or s[-1] in "。；，;,：:":
+    if not s or len(s) > _MAX_TABLE_TITLE or s[-1] in "。；，;,：:":
         return None
+    if len(s) > _MAX_HEADING:  # only a table title runs this long ("…明细表（按支出功能分类科目）")
+        return TABLE_RANK if _TABLE_TITLE.search(s) and not re.search(r"\d{3,}\.\d", s) else None
     for rank, pat in _HEADINGS:
         if pat.match(s):
             # "1、收入说明：2020年收入预算共计1284.11万元" is a numbered sentence, not a heading.
-            if re.search(r"\d+(\.\d+)?\s*(万元|元|%)|\d\.\d|\d,\d{3}", s):
+            if re.search(r"\d+(\.\d+)?\s*(万元|亿元|元|%)|\d\.\d|\d,\d{3}", s) or _LABELLED.search(s):
                 return None
             return rank
     if _TABLE_TITLE.search(s) and not re.search(r"\d{3,}\.\d", s):
