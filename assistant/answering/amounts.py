@@ -17,11 +17,23 @@ COUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(个|辆|台|名|人次|人|位
 CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|上升|节约|压减|多|少)了?\s*"
                     r"(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|元|%|％|个百分点|辆|人|个|次)")
 # "与上年持平", "与上年预算数相同", "与上年一致", "同比持平": no change.
-SAME = re.compile(r"(与|和|同)(上年|去年|上一年|20\d\d\s*年)[^，。；]{0,12}?(持平|相同|一致|相当|不变)"
+SAME = re.compile(r"(与|和|同)(上年|去年|上一年|20\d\d\s*年)[^，,。；;]{0,12}?(持平|相同|一致|相当|不变)"
                   r"|同比持平|保持不变|与上年持平|无变化|未发生变化")
 # "主要用于…" says what money is for, not why it changed: it is no reason.
-REASON = re.compile(r"(主要原因是|主要原因为|主要原因：|原因是|原因为|原因：|主要是|主要系|主要由于|主要为|"
+REASON = re.compile(r"(主要原因是|主要原因为|主要原因[：:]|原因是|原因为|原因[：:]|主要是|主要系|主要由于|主要为|"
                     r"由于|因为|是因为)[:：]?")
+# A sentence whose numbers the PDF extraction moved away: a unit with no number before it
+# ("年初预算为 万元，支出决算为", "增长 %", "为 万\n80.81\n元"). Its figures cannot be read.
+BROKEN = re.compile(r"(?:为|是|达|计|预算|决算|支出|收入|增加|减少|增长|下降|持平|共|安排)\s*(?:万元|万\s*$|元|%|％)(?![\d])"
+                    r"|万\s*\n\s*[\d.,]+\s*\n?\s*元")
+
+
+def broken(text: str) -> bool:
+    return bool(BROKEN.search(text))
+
+
+# Tables of one part of a budget: a row there is the part's, not the whole item's.
+PART_TABLES = ("基本支出", "项目支出", "人员经费", "公用经费", "政府性基金", "国有资本经营")
 _DOWN = ("减少", "下降", "降低", "减", "节约", "压减", "少")
 _WAN = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
 

@@ -26,6 +26,8 @@ from assistant.records import Answer, Citation, Hit
 
 FIGURE_KINDS = ("amount", "code_amount", "count", "change", "reason", "yesno", "compare", "ranking", "total")
 PASSAGE_KINDS = ("list", "describe")
+# Rows of 绩效目标表: indicator targets and scoring rules, never a budget amount.
+_INDICATOR = re.compile(r"得满分|满意度|[≥≤]|>=|<=|每(?:低|少|多|高)|扣\d|减\d*\.?\d*分|指标值|分值")
 _FINAL = re.compile(r"决算|执行数|实际执行|执行|实际支出|实际使用|使用|支出数")
 _NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|0\.00|0万元|0元|零"
                        r"|不编制|未编制|不编列|未列|暂不|不予安排")
@@ -99,18 +101,24 @@ def _ranked(index, q: Question, part: Part, sc: Scope, sents: list[Sentence], hi
             weights: list[Weighted], bar: float) -> list[Sentence]:
     top = hits[0].score if hits else 1.0
     latest = max((index.docs[h.chunk.doc_id].meta.year or 0 for h in hits), default=0)
+    coded = q.codes and part.kind in ("code_amount", "code_name") and any(_has_code(q, s.text) for s in sents)
     out = []
     for s in sents:
         if q.codes and _has_code(q, s.text):
             s.coverage, s.missing = 1.0, []  # an exact code names the row, whatever else was asked
+        elif coded:
+            continue  # "2210202 金额": the rows that hold the code answer, not others that say 金额
         if s.missing or s.coverage < bar:
             continue
         chunk = index.chunks[s.chunk_id]
         doc = index.docs[chunk.doc_id]
         bonus = (ANSWER.retrieval_bonus * hits[s.rank].score / top + _kind_bonus(q, part, s)
-                 + _proximity(part, weights, s) + _doc_bonus(q, sc, doc, latest, s))
+                 + _proximity(part, weights, s) + _doc_bonus(q, sc, doc, latest, s, index))
         if chunk.kind == "table":
             bonus += ANSWER.table_row
+            title = A.flat(" ".join(chunk.section[-2:]))
+            if any(t in title and not any(t in a for a in _asked(part)) for t in A.PART_TABLES):
+                bonus += ANSWER.part_table  # a 基本支出 table's 培训费 is one part of the 培训费
         s.score = s.coverage * (1.0 + max(bonus, ANSWER.min_bonus))
         out.append(s)
     out.sort(key=lambda s: -s.score)
@@ -145,6 +153,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     anchor, item_end = _anchor(q, part, text)
     chunk = index.chunks[s.chunk_id]
     kind = part.kind
+    if kind not in ("reason", "yesno") and A.broken(text):
+        return None  # the PDF moved this sentence's numbers elsewhere: no figure can be read from it
     if item_end < 0 and part.items and kind in ("amount", "change", "compare") and not s.is_row \
             and (A.owned_by_other_item(text, 0, len(text), _asked(part))
                  or (chunk.section and A.owned_by_other_item(chunk.section[-1], 0, len(chunk.section[-1]), _asked(part)))):
@@ -210,6 +220,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     if s.is_row:
         if item_end < 0 and not (q.codes and _has_code(q, text)):
             return None  # the row's own label must name what is asked, not only its heading
+        if _INDICATOR.search(text) and not part.percent:
+            return None  # a performance indicator's target or score ("95%得满分"), not an amount
         m = (A.AMOUNT if part.percent else A.MONEY).search(text, anchor) or A.NUMBER.search(text, anchor)
         if not m:
             return None
@@ -227,9 +239,11 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         return _bare_figure(index, chunk, text, anchor)
     if m.start() < anchor:
         # A figure before the item belongs to what precedes it: "公务用车购置及运行费支出
-        # 317.8万元，占“三公”经费的54.43%" gives no 三公 total.
+        # 317.8万元，占“三公”经费的54.43%" gives no 三公 total, and "收入预算50665.50万元，…
+        # 主要原因是增加…农业普查" no 农业普查 figure: only one in the item's own clause counts.
         clause = max(text.rfind(ch, 0, m.start()) for ch in "。；;") + 1
-        if A.owned_by_other_item(text, clause, m.start(), _asked(part)) or re.search(r"占[^，。；]{0,6}$", text[:anchor]):
+        if A.owned_by_other_item(text, clause, m.start(), _asked(part)) or re.search(r"占[^，,。；;]{0,6}$", text[:anchor]) \
+                or re.search(r"[，,。；;：:]", text[m.end():anchor]):
             return None
     if item_end >= 0 and m.start() > item_end and A.owned_by_other_item(text, item_end, m.start(), _asked(part)):
         return None
@@ -237,7 +251,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         # "额104.82万元，主要用于信访推广宣传服务、律师咨询服务、…": the item is one of a
         # list under a total; the total is not its figure.
         return None
-    return m.group().strip(), m.group().strip()
+    fig = re.sub(r"\s+", "", m.group())  # "116.5 万元" -> "116.5万元" (a PDF puts spaces around numbers)
+    return fig, fig
 
 
 _LIST_REACH = 8  # an amount this close after a listed item is its own ("律师咨询服务30万元")
@@ -247,14 +262,14 @@ def _in_list(text: str, start: int, end: int) -> bool:
     """Whether the item at text[start:end] is within one element of an enumeration
     ("…主要用于审计业务经费、审计业务培训费和审计法规综合业务费"): the element is
     bounded by "、"/和/及 on either side, in a clause that says 用于/包括/主要是/等."""
-    seps = "、，。；：:,和及与"
+    seps = "、，,。；;：:和及与"
     left = max(text.rfind(ch, 0, start) for ch in seps)
     right = min([i for i in (text.find(ch, end) for ch in seps + "等") if i >= 0] or [len(text)])
     before = text[left] if left >= 0 else ""
     after = text[right] if right < len(text) else ""
     if not ((before and before in "、和及与") or (after and after in "、和及与等")):
         return False
-    clause_start = max(text.rfind(ch, 0, start) for ch in "。；")
+    clause_start = max(text.rfind(ch, 0, start) for ch in "。；;")
     clause = text[clause_start + 1:right + 40]
     return bool(re.search(r"用于|包括|包含|主要是|主要有|涵盖|如|等", clause))
 
@@ -286,7 +301,7 @@ def _prior_year_amount(text: str, anchor: int, year: int) -> tuple[str, str] | N
     m = re.search(rf"{year}\s*年|上年|去年|上一年", text)
     if m:
         a = A.amount_after(text, m.end())
-        if a and not re.search(r"[，。；]", text[m.end():a.start()].replace("，增", "")):
+        if a and not re.search(r"[，,。；;]", re.sub(r"[，,](?=增|减)", "", text[m.end():a.start()])):
             return a.group().strip(), f"{a.group().strip()}（{year}年）"
     same = A.SAME.search(text)
     if same:
@@ -403,7 +418,9 @@ def _kind_bonus(q: Question, part: Part, s: Sentence) -> float:
     has_amount = bool(A.AMOUNT.search(text))
     kind = part.kind
     bonus = 0.0
-    if kind in ("amount", "code_amount", "compare", "yesno"):
+    if kind == "yesno" and _NEGATIVE.search(text):
+        bonus += b.has_amount  # "本单位无下属单位", "年度无三公经费财政拨款支出" answer 有没有 as well as a figure
+    elif kind in ("amount", "code_amount", "compare", "yesno"):
         bonus += b.has_amount if has_amount else (b.has_number_only if A.NUMBER.search(text) else b.no_figure)
     elif kind == "change":
         money = any(A.MONEY.match(m.group(2) + m.group(3)) for m in A.CHANGE.finditer(text))
@@ -471,7 +488,7 @@ def _proximity(part: Part, weights: list[Weighted], s: Sentence) -> float:
     return b.close_figure if gap <= b.close_gap else (b.near_figure if gap <= b.near_gap else 0.0)
 
 
-def _doc_bonus(q: Question, sc: Scope, doc, latest: int, s: Sentence) -> float:
+def _doc_bonus(q: Question, sc: Scope, doc, latest: int, s: Sentence, index=None) -> float:
     b = ANSWER
     bonus = 0.0
     kind = doc.meta.kind
@@ -484,6 +501,9 @@ def _doc_bonus(q: Question, sc: Scope, doc, latest: int, s: Sentence) -> float:
         bonus += b.newest_document
     if sc.prior_year and re.search(rf"{sc.prior_year}\s*年|上年|去年|上一年|^{sc.prior_year}", s.text):
         bonus += b.prior_year_mention
+    version = index.versions.get(doc.doc_id) if index is not None else None
+    if version and not version["preferred"]:
+        bonus += b.other_version  # another version of this disclosure adds up where this one does not
     return bonus
 
 

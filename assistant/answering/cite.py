@@ -58,7 +58,7 @@ def safe_end(text: str, a: int, b: int) -> int:
 def window(text: str, a: int, b: int, limit: int) -> tuple[int, int]:
     """Shrink a long span to about ``limit`` characters, cutting after a comma or a line."""
     cut = a
-    for m in re.finditer(r"[，；。\n]", text[a:b]):
+    for m in re.finditer(r"[，,；;。\n]", text[a:b]):
         if m.end() > limit:
             break
         cut = a + m.end()

@@ -151,6 +151,9 @@ def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float,
     """(coverage, required items not said) of a sentence under its heading."""
     total = sum(w.weight for w in weights) or 1.0
     top = max((w.weight for w in weights if not w.concept.cue), default=0.0)
+    # A word the corpus never uses may be a typo or a paraphrase (not required) — unless it
+    # is all the question asks about ("买服务器花多少钱": only 服务器 says what).
+    lone = not any(w.known and not w.concept.cue and len(w.concept.word) >= 2 for w in weights)
     f = flat(text)
     got, missing = 0.0, []
     for w in weights:
@@ -159,7 +162,7 @@ def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float,
         got += w.weight * max(own, head)
         # Budget items are required, and so is the question's most distinctive word
         # ("服务器" in 买服务器花多少钱): without it the sentence is about something else.
-        required = w.concept.item or (not w.concept.cue and w.known and len(w.concept.word) >= 2
+        required = w.concept.item or (not w.concept.cue and (w.known or lone) and len(w.concept.word) >= 2
                                       and w.weight >= ANSWER.distinctive_share * top)
         if required and not own and not head:
             missing.append(w.concept.word)

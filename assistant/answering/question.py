@@ -286,7 +286,7 @@ def _bundled(clause: str) -> str:
             continue
         a, b = min(a for a, _ in found), max(b for _, b in found)
         between = clause[a:b]
-        if re.fullmatch(r"[^，。？?；;]*", between) and len(between) <= 20:
+        if re.fullmatch(r"[^，,。？?；;]*", between) and len(between) <= 20:
             return clause[:a] + total + clause[b:]
     return clause
 

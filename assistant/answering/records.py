@@ -20,9 +20,6 @@ from assistant.figures.records import Figure
 from assistant.records import Citation
 
 
-_PART_TABLES = ("基本支出", "项目支出", "人员经费", "公用经费", "政府性基金", "国有资本经营")
-
-
 @dataclass
 class RecordAnswer:
     figure: str
@@ -89,7 +86,7 @@ def _row_score(q: Question, part: Part, asked: list[str], items, f: Figure) -> f
     # The row that *is* the item ("培训费") before one whose long label only holds it;
     # a table of one part (基本支出…表) does not answer for the whole unless that part is asked.
     precision = phrase / max(len(label), 1)
-    part_table = any(t in title and not any(t in a for a in asked) for t in _PART_TABLES)
+    part_table = any(t in title and not any(t in a for a in asked) for t in A.PART_TABLES)
     return 1.0 + phrase / 10 + (0.5 if said_label else 0.0) + precision - (0.5 if part_table else 0.0)
 
 

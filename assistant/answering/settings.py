@@ -68,6 +68,7 @@ class AnswerSettings:
     has_count: float = 0.35  # a count in the asked unit
     counted_words: float = 0.2  # … said with the words documents count that thing with (实有人员, 共有车辆)
     table_row: float = -0.1  # prose is easier to read and quote than a table row
+    part_table: float = -0.3  # a row of a table of one part (基本支出表) below the whole's row
     code_hit: float = 0.5  # the sentence holds the asked code
     close_figure: float = 0.15  # the figure follows the item within close_gap characters
     near_figure: float = 0.07  # … within near_gap
@@ -77,6 +78,7 @@ class AnswerSettings:
     newest_document: float = 0.05  # no year asked: the newest document is the one meant
     department_budget: float = 0.05  # a 部门预算 answers for the department unless 单位预算 is asked
     asked_kind: float = 0.1  # the document kind the question names
+    other_version: float = -0.4  # a version of a disclosure whose figures add up less than another's
     prior_year_mention: float = 0.3  # prior-year mode: the sentence names that year or 上年
     hinted_change: float = 0.4  # the change the question quotes ("少了1100多万") is in the sentence
     min_bonus: float = -0.5  # the bonuses can at most halve a sentence's score

@@ -9,6 +9,7 @@ from __future__ import annotations
 import bisect
 import re
 
+from assistant.answering.amounts import broken
 from assistant.figures.prose import _term, measure_only, stated_in
 from assistant.figures.records import Figure
 from assistant.figures.tables import Row, rows_of
@@ -38,7 +39,7 @@ def extract_figures(doc: Document, chunks: list[Chunk]) -> list[Figure]:
         for line in chunk.text.split("\n"):
             if "\t" not in line:
                 for m in _SENT.finditer(line):
-                    stated = stated_in(m.group(), doc.meta.department)
+                    stated = [] if broken(m.group()) else stated_in(m.group(), doc.meta.department)
                     if named and stated and measure_only(stated[0].said):
                         # "（一）因公出国（境）费用。2026 年预算数 141.63 万元": the item is the one
                         # just named, not "2026年预算数".

@@ -23,7 +23,7 @@ _HEAD = re.compile(r"^(?:20[0-4]\d\s*年度?|本年度?|当年|本部门|本单�
 _MEASURE_OF = [("年初预算", re.compile(r"年初预算|年初")), ("决算", re.compile(r"决算|执行数|实际支出")),
                ("上年", re.compile(r"上年|去年|上一年")), ("预算", re.compile(r"预算|安排"))]
 _PCT_AFTER = re.compile(r"^[，,、]?\s*(增长|下降|减少|增加|降低|上升|增幅|降幅)?\s*(\d[\d.]*\s*[%％])")
-_SHARE = re.compile(r"占[^，。；]{0,12}?$")
+_SHARE = re.compile(r"占[^，,。；;]{0,12}?$")
 _ITEM_SET = {t.replace("“", "").replace("”", "") for t in ITEM_TERMS}
 _ITEMS = sorted({t.replace("“", "").replace("”", "") for t in BUDGET_TERMS}, key=len, reverse=True)
 

@@ -4,6 +4,7 @@ One file any SQLite tool (or Datasette) opens. Schema: see README "The figures t
 """
 from __future__ import annotations
 
+import json
 import sqlite3
 from dataclasses import fields
 from pathlib import Path
@@ -23,8 +24,12 @@ def _columns() -> list[tuple[str, str]]:
     return out
 
 
-def write(path: Path, figures: Iterable[Figure]) -> int:
-    """Write all figures to a new SQLite file at path; returns how many."""
+_FINDING_COLUMNS = ("check_name", "doc_id", "lines", "message", "expected", "found", "quotes")
+
+
+def write(path: Path, figures: Iterable[Figure], findings: Iterable | None = None) -> int:
+    """Write all figures (and the audit's findings) to a new SQLite file at path; returns
+    how many figures."""
     path = Path(path)
     if path.exists():
         path.unlink()
@@ -42,6 +47,15 @@ def write(path: Path, figures: Iterable[Figure]) -> int:
             n += 1
         for col in ("doc_id", "item", "code", "department", "year"):
             con.execute(f"CREATE INDEX figures_{col} ON figures ({col})")
+        # findings: one row per consistency finding (figures/audit.py); lines and quotes as JSON
+        con.execute("CREATE TABLE findings (id INTEGER PRIMARY KEY, check_name TEXT, doc_id TEXT, lines TEXT, "
+                    "message TEXT, expected TEXT, found TEXT, quotes TEXT)")
+        for f in findings or ():
+            con.execute("INSERT INTO findings (check_name, doc_id, lines, message, expected, found, quotes) "
+                        "VALUES (?, ?, ?, ?, ?, ?, ?)",
+                        (f.check, f.doc_id, json.dumps(f.lines), f.message, f.expected, f.found,
+                         json.dumps(f.quotes, ensure_ascii=False)))
+        con.execute("CREATE INDEX findings_doc_id ON findings (doc_id)")
         con.commit()
         return n
     finally:
@@ -59,6 +73,31 @@ def read_all(path: Path) -> list[Figure]:
         return [Figure.from_row(dict(r)) for r in con.execute("SELECT * FROM figures ORDER BY id")]
     finally:
         con.close()
+
+
+def read_findings(path: Path) -> list:
+    """Every stored finding ([] when the file or its findings table is absent)."""
+    from assistant.figures.audit import Finding
+
+    path = Path(path)
+    if not path.exists():
+        return []
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    try:
+        rows = con.execute("SELECT check_name, doc_id, lines, message, expected, found, quotes FROM findings "
+                           "ORDER BY id").fetchall()
+    except sqlite3.OperationalError:
+        return []  # written before findings were stored
+    finally:
+        con.close()
+    return [Finding(c, d, json.loads(lines), m, e, f, json.loads(q)) for c, d, lines, m, e, f, q in rows]
+
+
+def read_findings_by_doc(path: Path) -> dict[str, list]:
+    out: dict[str, list] = {}
+    for f in read_findings(path):
+        out.setdefault(f.doc_id, []).append(f)
+    return out
 
 
 def read_by_doc(path: Path) -> dict[str, list[Figure]]:

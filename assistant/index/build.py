@@ -33,6 +33,7 @@ from pathlib import Path
 from typing import Callable
 
 from assistant.figures import store as figure_store
+from assistant.figures.audit import Finding, audit_document, audit_versions
 from assistant.figures.extract import extract_figures
 from assistant.figures.records import Figure
 from assistant.index import store
@@ -196,6 +197,7 @@ class Previous:
     chunks: dict[str, list[Chunk]] = field(default_factory=dict)
     tokens: dict[str, list[list[str]]] = field(default_factory=dict)
     figures: dict[str, list[Figure]] | None = None  # None: none reusable
+    findings: dict[str, list[Finding]] = field(default_factory=dict)
     problems: list[str] = field(default_factory=list)
 
 
@@ -235,6 +237,8 @@ def load_previous(index_dir: Path, pipeline: str, figures: str, docs_only: bool 
         if manifest.get("figures") == figures and part([figure_store.FILENAME],
                                                         "figures are extracted again from the chunks"):
             prev.figures = figure_store.read_by_doc(gen / figure_store.FILENAME)
+            prev.findings = {d: [f for f in fs if f.check != "version"]
+                             for d, fs in figure_store.read_findings_by_doc(gen / figure_store.FILENAME).items()}
     except (ValueError, KeyError, TypeError, sqlite3.Error) as e:  # checksums matched: a writer's bug
         prev.problems.append(f"rebuilding from the files: {gen.name} unreadable ({type(e).__name__}: {e})")
         return Previous(problems=prev.problems)
@@ -301,6 +305,7 @@ class DocBuild:
     action: Action
     signature: list[int] | None
     problem: str = ""  # a figures failure: the document is indexed, its figures are not
+    findings: list[Finding] = field(default_factory=list)  # the audit of this document
 
 
 @dataclass
@@ -345,13 +350,14 @@ def chunk_stage(doc: Document, path: Path,
     return chunks, tokens
 
 
-def figures_stage(doc: Document, chunks: list[Chunk]) -> tuple[list[Figure], str]:
-    """The document's figures, or none and a one-line problem: a figures bug must not
-    drop the document from the index."""
+def figures_stage(doc: Document, chunks: list[Chunk]) -> tuple[list[Figure], list[Finding], str]:
+    """The document's figures and the audit of them, or none and a one-line problem: a
+    figures bug must not drop the document from the index."""
     try:
-        return extract_figures(doc, chunks), ""
+        figures = extract_figures(doc, chunks)
+        return figures, audit_document(doc, chunks, figures), ""
     except Exception as e:
-        return [], f"{doc.doc_id}: figures could not be extracted ({type(e).__name__}: {str(e)[:120]})"
+        return [], [], f"{doc.doc_id}: figures could not be extracted ({type(e).__name__}: {str(e)[:120]})"
 
 
 def build_document(job: Job, progress: Callable[[str, int, int], None] | None = None) -> DocBuild | str:
@@ -370,8 +376,8 @@ def build_document(job: Job, progress: Callable[[str, int, int], None] | None = 
             chunks, tokens = chunk_stage(doc, p.source.path, progress)
         else:
             chunks, tokens = job.chunks, job.tokens
-        figures, problem = figures_stage(doc, chunks)
-        return DocBuild(doc, chunks, tokens, figures, p.action, sig, problem)
+        figures, findings, problem = figures_stage(doc, chunks)
+        return DocBuild(doc, chunks, tokens, figures, p.action, sig, problem, findings)
     except IngestError as e:
         return str(e)
     except Exception as e:  # one bad file must not stop the rest
@@ -418,7 +424,10 @@ def write(gen: Path, index_dir: Path, builds: list[DocBuild], embedder_spec: str
     retriever = bm25s.BM25()
     retriever.index(tokens, show_progress=False)
     retriever.save(str(gen / "bm25"), show_progress=False)
-    figure_store.write(gen / figure_store.FILENAME, (f for b in builds for f in b.figures))
+    by_doc = {b.doc.doc_id: b.figures for b in builds}
+    findings = [f for b in builds for f in b.findings]
+    findings += audit_versions([b.doc for b in builds], lambda doc_id: by_doc[doc_id])
+    figure_store.write(gen / figure_store.FILENAME, (f for b in builds for f in b.figures), findings)
     embedded = _write_vectors(gen, index_dir, chunks, embedder_spec, report, note)
     store.write_manifest(gen, {**info, "embedder": embedder_spec, "documents": len(builds), "chunks": len(chunks)})
     return embedded
@@ -527,7 +536,7 @@ def _build_locked(dirs: list[Path], index_dir: Path, embedder_spec: str, report:
         if p.action is Action.REUSE:
             d = file.doc_id
             slots[-1] = DocBuild(p.old, prev.chunks[d], prev.tokens[d], prev.figures.get(d, []), p.action,
-                                 p.signature)
+                                 p.signature, findings=prev.findings.get(d, []))
             progress.advance()
         elif p.action is Action.REFIGURE:
             jobs.append((len(slots) - 1, Job(p, max_bytes, since_ns, prev.chunks[file.doc_id],

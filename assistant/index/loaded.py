@@ -95,6 +95,49 @@ class Index:
 
         return DepartmentResolver(self.metas)
 
+    @cached_property
+    def versions(self) -> dict[str, dict]:
+        """Documents that claim to be the same disclosure (department, year, kind): doc_id ->
+        {"others": [doc_ids], "findings": n, "preferred": bool}. The version whose figures
+        add up (fewest audit findings) is preferred; an answer from another one says so."""
+        from assistant.figures.audit import audit_document
+
+        stored = self.findings_by_doc()
+        groups: dict[tuple, list[str]] = {}
+        for d in self.doc_list:
+            m = d.meta
+            if m.department and m.year and m.kind in ("部门预算", "单位预算", "部门决算"):
+                groups.setdefault((m.department, m.year, m.kind), []).append(d.doc_id)
+        out: dict[str, dict] = {}
+        for ids in groups.values():
+            if len(ids) < 2:
+                continue
+            counts = {}
+            for doc_id in ids:
+                if stored is not None:
+                    counts[doc_id] = sum(f.check != "version" for f in stored.get(doc_id, []))
+                else:  # an index built before findings were stored
+                    chunks = [c for c in self.chunks if c.doc_id == doc_id]
+                    counts[doc_id] = len(audit_document(self.docs[doc_id], chunks, self.figures_of(doc_id)))
+            best = min(counts.values())
+            for doc_id in ids:
+                out[doc_id] = {"others": [i for i in ids if i != doc_id], "findings": counts[doc_id],
+                               "preferred": counts[doc_id] == best and list(counts.values()).count(best) == 1}
+        return out
+
+    def findings_by_doc(self) -> dict[str, list] | None:
+        """The audit's findings by document, as the build stored them (None: not stored)."""
+        cache = self.__dict__.get("_findings")
+        if cache is None:
+            from assistant.figures import store as figures_store
+
+            path = getattr(self, "generation_path", None)
+            path = path / figures_store.FILENAME if path is not None else None
+            cache = figures_store.read_findings_by_doc(path) if path is not None and path.exists() else {}
+            self.__dict__["_findings"] = cache if path is not None and path.exists() else None
+            cache = self.__dict__["_findings"]
+        return cache
+
     def figures_of(self, doc_id: str):
         """The figures table rows of one document (figures.sqlite when the build wrote it,
         else extracted from the stored chunks once and kept)."""
