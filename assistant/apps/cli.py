@@ -76,10 +76,32 @@ def main(argv: list[str] | None = None) -> int:
     s.add_argument("-k", type=_result_count, default=10, help=f"number of results (1-{MAX_RESULTS})")
     s.add_argument("--json", action="store_true")
 
+    fg = sub.add_parser("figures", help="the figures table: every figure the documents state, filtered")
+    fg.add_argument("--index", type=Path, default=cfg.index)
+    fg.add_argument("--department", default="", help="department (short names work)")
+    fg.add_argument("--year", type=int, help="document year")
+    fg.add_argument("--item", default="", help="item (公务接待费; everyday words such as 招待费 work)")
+    fg.add_argument("--code", default="", help="subject or project code (2010301, 201 03 01, 434-1601-JXN-0UT4)")
+    fg.add_argument("--region", default="", help="region (上海市普陀区)")
+    fg.add_argument("--kind", default="", help="部门预算, 单位预算, 部门决算 or 其他")
+    fg.add_argument("--origin", choices=["table", "prose"], help="only table cells or only sentences")
+    fg.add_argument("--csv", type=Path, metavar="FILE", help="write every matching figure to a CSV file")
+    fg.add_argument("--xlsx", type=Path, metavar="FILE", help="write every matching figure to an XLSX file")
+    fg.add_argument("--json", action="store_true", help="one JSON object per figure")
+
+    au = sub.add_parser("audit", help="consistency checks: figures that do not add up, with their lines")
+    au.add_argument("docs", nargs="*", help="document names as indexed (default: every document)")
+    au.add_argument("--index", type=Path, default=cfg.index)
+    au.add_argument("--json", action="store_true", help="one JSON object per finding")
+
     args = ap.parse_args(argv)
     try:
         if args.command == "index":
             return _build(args) if args.action == "build" else _info(args)
+        if args.command == "figures":
+            return _figures(args)
+        if args.command == "audit":
+            return _audit(args)
         if args.command == "ask":
             return _ask(args)
         return _search(args)
@@ -162,6 +184,49 @@ def _info(args) -> int:
             print(f"{r['source']}\t{r['department']}\t{r['year'] or '-'}\t{r['kind']}")
         print(f"{len(rows)} documents, {len(index.chunks)} chunks, generation {index.generation}",
               file=sys.stderr)
+    return 0
+
+
+def _figures(args) -> int:
+    from assistant.apps import export
+    from assistant.figures.query import COLUMNS, FigureFilter, figure_row, select
+
+    index = _load(args.index)
+    rows = select(index, FigureFilter(args.department, args.year, args.item, args.code, args.region, args.kind,
+                                      args.origin or ""))
+    if args.csv:
+        args.csv.write_bytes(export.table_csv(COLUMNS, [figure_row(f) for f in rows]))
+    if args.xlsx:
+        args.xlsx.write_bytes(export.table_xlsx(COLUMNS, [figure_row(f) for f in rows], "数据"))
+    if args.json:
+        for f in rows:
+            print(json.dumps(f.to_row(), ensure_ascii=False))
+    elif not (args.csv or args.xlsx):
+        for f in rows[:200]:
+            where = f.table_title if f.origin == "table" else "正文"
+            print(f"{f.doc_id}\t{where}\t{f.item}\t{f.column}\t{f.value_text}{f.unit if f.unit != '%' else ''}"
+                  f"\t第{f.line_start}行")
+    print(f"{len(rows)} figures" + (f" written to {args.csv or args.xlsx}" if args.csv or args.xlsx else
+                                    " (first 200 shown; --csv/--xlsx FILE for all)" if len(rows) > 200 else ""),
+          file=sys.stderr)
+    return 0
+
+
+def _audit(args) -> int:
+    from assistant.figures.query import CHECK_LABELS, findings
+
+    index = _load(args.index)
+    found = findings(index, args.docs)
+    for f in found:
+        if args.json:
+            print(json.dumps(f.to_json(), ensure_ascii=False))
+            continue
+        lines = f"第{f.lines[0]}-{f.lines[-1]}行" if len(f.lines) > 1 else f"第{f.lines[0]}行"
+        print(f"[{CHECK_LABELS.get(f.check, f.check)}] {f.doc_id}｜{lines}：{f.message}（应为：{f.expected}；实为：{f.found}）")
+        for q in f.quotes[:2]:
+            print("    " + q.strip())
+    docs = len({f.doc_id for f in found})
+    print(f"{len(found)} findings in {docs} documents", file=sys.stderr)
     return 0
 
 

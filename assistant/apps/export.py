@@ -71,3 +71,35 @@ def to_xlsx(results: list[Result], page: SearchPage) -> bytes:
 def filename(page: SearchPage, ext: str) -> str:
     safe = "".join(ch for ch in page.query if ch.isalnum() or ch in "-_")[:40] or "search"
     return f"检索-{safe}.{ext}"
+
+
+def table_csv(columns: list[str], rows: list[list]) -> bytes:
+    """Any table as CSV (header row first; UTF-8 with a byte-order mark for Excel)."""
+    buf = io.StringIO()
+    writer = csv.writer(buf, lineterminator="\r\n")
+    writer.writerow(columns)
+    writer.writerows(rows)
+    return ("\ufeff" + buf.getvalue()).encode("utf-8")
+
+
+def table_xlsx(columns: list[str], rows: list[list], sheet: str = "数据") -> bytes:
+    """Any table as XLSX: a bold header row, frozen; text cells that look like formulas
+    stay text; cells cut at Excel's limit."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = sheet
+    ws.append(columns)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+    for row in rows:
+        ws.append([v[:XLSX_CELL_MAX] if isinstance(v, str) else v for v in row])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str) and cell.value.startswith("="):
+                cell.data_type = "s"
+    ws.freeze_panes = "A2"
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()

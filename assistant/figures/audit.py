@@ -148,9 +148,9 @@ def _parts_totals(ctx: _Doc, chunks, figures: list[Figure]) -> list[Finding]:
                 a = t.span_start
                 b = max(f.span_end for f in got.values())
                 out.append(ctx.finding(
-                    "parts_total", a, b, f"{total} {t.value_text} 不等于其组成部分之和",
-                    f"{'+'.join(f'{k} {v.value_text}' for k, v in got.items())} = {_fmt(s)}万元",
-                    f"{total} {t.value_text}"))
+                    "parts_total", a, b, f"{total} {t.value_text}{t.unit} 不等于其组成部分之和",
+                    f"{'+'.join(f'{k} {v.value_text}{v.unit}' for k, v in got.items())} = {_fmt(s)}万元",
+                    f"{total} {t.value_text}{t.unit}"))
     return out
 
 
@@ -247,10 +247,9 @@ def _unit_slips(ctx: _Doc, chunks, figures: list[Figure]) -> list[Finding]:
         if f.item not in items or re.search(r"标准|每|单价|/", f.quote):
             continue
         if f.unit == "元" and f.value_wan is not None and f.value_wan < 1:
-            m = MONEY.search(f.value_text)
             out.append(ctx.finding("unit", f.span_start, f.span_end,
-                                   f"{f.item} 写作 {f.value_text}，而本文件其他金额均以万元计",
-                                   f"{m.group(1) if m else f.value_text}万元（或核对数字）", f.value_text))
+                                   f"{f.item} 写作 {f.value_text}{f.unit}，而本文件其他金额均以万元计",
+                                   f"{f.value_text}万元（或核对数字）", f"{f.value_text}{f.unit}"))
     return out
 
 
@@ -314,9 +313,9 @@ def _prose_vs_table(ctx: _Doc, chunks, figures: list[Figure]) -> list[Finding]:
         if not rows or any(abs(t.value_wan - f.value_wan) <= TOLERANCE_WAN for t in rows):
             continue
         out.append(ctx.finding("mismatch", f.span_start, f.span_end,
-                               f"正文写{f.item} {f.value_text}，文件的表中没有这个数（表中总计为 "
+                               f"正文写{f.item} {f.value_text}{f.unit}，文件的表中没有这个数（表中总计为 "
                                f"{'、'.join(sorted({r.value_text for r in rows[:3]}))}）",
-                               rows[0].value_text, f.value_text))
+                               rows[0].value_text, f"{f.value_text}{f.unit}"))
     return out
 
 
@@ -434,12 +433,12 @@ def _version_diff(a, b, fa: list[Figure], fb: list[Figure]) -> list[Finding]:
     for k in ta.keys() & tb.keys():
         x, y = ta[k], tb[k]
         if abs(x.value_wan - y.value_wan) > TOLERANCE_WAN:
+            xv, yv = x.value_text + x.unit, y.value_text + y.unit
             out.append(ca.finding("version", x.span_start, x.span_end,
                                   f"同一份公开（{a.meta.department}{a.meta.year}年{a.meta.kind}）的另一版本 {b.doc_id} "
-                                  f"对“{x.item}”写的是 {y.value_text}", y.value_text, x.value_text))
+                                  f"对“{x.item}”写的是 {yv}", yv, xv))
             out.append(cb.finding("version", y.span_start, y.span_end,
-                                  f"同一份公开的另一版本 {a.doc_id} 对“{y.item}”写的是 {x.value_text}",
-                                  x.value_text, y.value_text))
+                                  f"同一份公开的另一版本 {a.doc_id} 对“{y.item}”写的是 {xv}", xv, yv))
     return out
 
 

@@ -90,7 +90,8 @@ def _prose_figure(doc: Document, chunk: Chunk, offset: int, sentence: str, st, l
         c = _MONEY.search(st.change)
         if c:
             change_wan = _number(c.group(1)) * _WAN[c.group(2)] * (-1 if st.direction == "减少" else 1)
-    return _figure(doc, chunk, "prose", st.item, st.value, unit, number * _WAN[unit] if number is not None else None,
+    return _figure(doc, chunk, "prose", st.item, m.group(1) if m else st.value, unit,
+                   number * _WAN[unit] if number is not None else None,
                    ra, rb, doc.text[ra:rb], lines, column=st.said, measure=st.measure, change_text=st.change,
                    change_wan=change_wan, pct=st.pct, direction=st.direction, reason=st.reason)
 
