@@ -110,6 +110,9 @@ def _ranked(index, q: Question, part: Part, sc: Scope, sents: list[Sentence], hi
             continue  # "2210202 金额": the rows that hold the code answer, not others that say 金额
         if s.missing or s.coverage < bar:
             continue
+        if s.is_row and part.items and part.kind in _ROW_NAMES_ITEM and _anchor(q, part, s.text)[1] < 0 \
+                and not (q.codes and _has_code(q, s.text)):
+            continue  # a row under a table that names the item ("政府采购预算表") is another item's row
         chunk = index.chunks[s.chunk_id]
         doc = index.docs[chunk.doc_id]
         bonus = (ANSWER.retrieval_bonus * hits[s.rank].score / top + _kind_bonus(q, part, s)
@@ -125,12 +128,16 @@ def _ranked(index, q: Question, part: Part, sc: Scope, sents: list[Sentence], hi
     return out
 
 
+_ROW_NAMES_ITEM = ("amount", "code_amount", "compare", "change", "reason", "ranking", "total")
+
+
 def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None = None) -> PartAnswer:
     sents, hits, weights = _evidence(index, q, part, doc_ids or sc.doc_ids)
     ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage)
-    for s in ranked[:12]:
+    for i, s in enumerate(ranked[:12]):
         got = _read(index, q, part, sc, s, weights)
         if got is not None:
+            s, got = _preferred_version(index, q, part, sc, ranked[i + 1:], weights, s, got)
             figure, text = got
             return PartAnswer(part, True, figure, text, s, [cite(index, s)], hits=hits)
     if part.kind in ("amount", "code_amount", "compare", "ranking", "total"):
@@ -141,6 +148,25 @@ def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None
     if ranked and part.kind == "reason":
         why = "文件没有说明这一项的原因"
     return PartAnswer(part, False, why=why, hits=hits)
+
+
+def _preferred_version(index, q: Question, part: Part, sc: Scope, rest: list[Sentence], weights,
+                       s: Sentence, got: tuple) -> tuple[Sentence, tuple]:
+    """The same figure from the version of the disclosure that adds up, when the one read first
+    is another version (the clean 2024 普陀区财政局 决算 states "本年支出合计 2,940.05" in a table
+    row where its altered twin has a tidier sentence): same answer, the trustworthy source."""
+    version = index.versions.get(index.chunks[s.chunk_id].doc_id)
+    if not version or version["preferred"] or got[0] is None:
+        return s, got
+    value = A.number_of(got[0])
+    for other in rest[:ANSWER.version_reach]:
+        other_version = index.versions.get(index.chunks[other.chunk_id].doc_id)
+        if not other_version or not other_version["preferred"]:
+            continue
+        found = _read(index, q, part, sc, other, weights)
+        if found is not None and found[0] is not None and A.number_of(found[0]) == value:
+            return other, found
+    return s, got
 
 
 def _narrow(sc: Scope, doc_ids: list[int]) -> Scope:
@@ -163,7 +189,7 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         # figure is that item's.
         return None
     if kind == "reason":
-        reason = A.reason_in(text, anchor) or _reason_next(chunk, s)
+        reason = A.reason_in(text, anchor) or _reason_around(text, anchor, part) or _reason_next(chunk, s)
         if not reason:
             return None
         change = A.change_in(text, anchor)
@@ -322,6 +348,16 @@ def _yesno(text: str, anchor: int, item_end: int) -> tuple[str, str]:
         return shown, "没有" + (f"（{shown}）" if shown else "")
     shown = fig.group().strip() if fig else (count.group().strip() if count else None)
     return shown, "有" + (f"，{shown}" if shown else "")
+
+
+def _reason_around(text: str, anchor: int, part: Part) -> str | None:
+    """A reason that names the item inside itself: "2026年预算数69.78万元，较2025年年初预算增加
+    61.6万元，主要是…因公出国（境）费用不再由市财政部门预留" (the sentence's subject is the
+    heading above). Only when nothing before the reason names another item."""
+    m = A.REASON.search(text)
+    if not m or m.start() >= anchor or A.owned_by_other_item(text, 0, m.start(), _asked(part)):
+        return None
+    return A.reason_in(text, m.start())
 
 
 def _reason_next(chunk, s: Sentence) -> str | None:

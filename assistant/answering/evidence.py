@@ -54,18 +54,35 @@ _SENT_SOFT = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
 
 
 def split_sentences(chunk_id: int, chunk: Chunk) -> list[Sentence]:
-    """Sentences of a chunk. A line break ends a sentence only in a table (rows) or after a
-    sentence end; a prose line broken by the PDF ("…人员进出及退休变化，\n56.95 1.87%以及
-    项目支出中合同支付进度条款等原因") runs on."""
+    """Sentences of a chunk. A table row (a line with tabs) is a sentence of its own; between
+    prose lines a line break ends a sentence only after a sentence end, so a prose line broken
+    by the PDF ("…人员进出及退休变化，56.95 1.87%\n以及项目支出中合同支付进度条款等原因")
+    runs on, even in a chunk that also holds table rows."""
     text = chunk.text
-    rx = _SENT if "\t" in text else _SENT_SOFT
-    out = []
-    for m in rx.finditer(text):
-        piece = m.group()
-        a = m.start() + (len(piece) - len(piece.lstrip()))
-        b = m.start() + len(piece.rstrip())
-        if b - a >= 4:
-            out.append(Sentence(chunk_id, a, b, text[a:b]))
+    out: list[Sentence] = []
+
+    def emit(a0: int, b0: int, rx: re.Pattern[str]) -> None:
+        for m in rx.finditer(text, a0, b0):
+            piece = m.group()
+            a = m.start() + (len(piece) - len(piece.lstrip()))
+            b = m.start() + len(piece.rstrip())
+            if b - a >= 4:
+                out.append(Sentence(chunk_id, a, b, text[a:b]))
+
+    prose = -1  # start of the prose lines not yet split
+    pos = 0
+    for line in text.split("\n"):
+        end = pos + len(line)
+        if "\t" in line:
+            if prose >= 0:
+                emit(prose, pos, _SENT_SOFT)
+                prose = -1
+            emit(pos, end, _SENT)
+        elif prose < 0:
+            prose = pos
+        pos = end + 1
+    if prose >= 0:
+        emit(prose, len(text), _SENT_SOFT)
     return out
 
 

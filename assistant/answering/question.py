@@ -28,6 +28,8 @@ _RECENT = re.compile(r"近\s*([2-9两三四五六七八九])\s*年")
 _NUMERALS = {"两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
 # A year the question compares against, not the year it asks about: "比2025年年初多了多少".
 _BASE = re.compile(r"(?:比|较|相比|对比|与|和)\s*$")
+_AND = re.compile(r"(?:与|和)\s*$")
+_VERSUS = re.compile(r"(?:的)?(?:相比|比较|对比|比)")
 # "今年（2026）": the bracketed year is the one meant.
 _BRACKET_YEAR = re.compile(r"[（(]\s*(20[0-4]\d)\s*年?\s*[）)]")
 _PART_SPLIT = re.compile(r"[，,；;？?。！!]+|(?<=多少)、|、(?=几)")
@@ -183,7 +185,9 @@ def _years(text: str) -> tuple[list[YearRef], list[YearRef]]:
             if any(a <= m.start() < b for a, b in taken):
                 continue
             before = re.sub(r"\s+", "", text[max(0, m.start() - 4):m.start()])
-            role = "base" if _BASE.search(before) else "asked"
+            after = re.sub(r"\s+", "", text[m.end():m.end() + 6])
+            # "比2025年", "与2025年相比" name the base; "2018年和2019年…哪年多" names two asked years.
+            role = "base" if _BASE.search(before) and (not _AND.search(before) or _VERSUS.match(after)) else "asked"
             out.append(YearRef(to_year(m.group(1)), m.group().strip(), role))
             taken.append(m.span())
     relative = []
@@ -269,9 +273,15 @@ def _merge_code_parts(parts: list[Part], q: Question) -> list[Part]:
 
 # The budget as a whole, when a question names no item but 预算/收入/支出 ("预算比去年多了多少").
 _TOTAL = re.compile(r"预算|收入|支出|总额|总计|经费")
-TOTAL_BUDGET = Concept("预算总额", ("预算总额", "收支预算总计", "收入支出预算总计", "收支总预算", "预算总计",
-                                  "收入预算", "支出预算", "收入总计", "支出总计", "收支总计", "部门预算", "预算收入",
-                                  "本年收入", "本年支出", "收入支出总计"), True)
+
+
+def _total_concept(word: str) -> Concept:
+    """The total a bare 支出/收入/预算 names, in the words documents give it (lexicon/totals.tsv)."""
+    totals = lexicon.load().totals
+    name = word if word in totals else next(iter(totals), word)
+    return Concept(name + "总额" if name != "预算" else "预算总额", totals.get(name, (name,)), True)
+
+
 _PERCENT = re.compile(r"率|比例|百分|占比|占|%|％|幅度|几成")
 _QUOTED = re.compile(r"[“\"「『]([^”\"」』]{2,30})[”\"」』]")
 _COUNT_WORD = re.compile(r"^(几|多少)[\u4e00-\u9fff]?$")
@@ -319,9 +329,14 @@ def _part(clause: str, kind: str, q: Question) -> Part:
             # "有多少人", "有公车吗": what is counted, in the words documents count it with
             # ("共有车辆0辆", "实有人员72人"); a cue that ranks, never a word that must be said.
             out.append(Concept("·".join(units), doc_words, False, "count"))
-    if not any(c.item or not c.cue for c in out) and _TOTAL.search(flat):
+    plain = [c for c in out if not c.cue and c.word not in ("部门", "单位", "本级")]
+    totals = lexicon.load().totals
+    if plain and all(c.word in totals for c in plain):
+        # "决算支出总共多少", "2019年收入预算": a bare 支出/收入 asks the document's total of it.
+        out = [c for c in out if c not in plain] + [_total_concept(plain[0].word if len(plain) == 1 else "收支")]
+    elif not any(c.item or not c.cue for c in out) and _TOTAL.search(flat):
         # "北京发改委2026年预算为啥少了1100多万", "预算比去年多了多少": the budget as a whole.
-        out.append(TOTAL_BUDGET)
+        out.append(_total_concept("预算"))
     return Part(text=clause.strip(), kind=kind, concepts=out, units=_count_units(flat) if kind in ("count", "compare", "yesno")
                 else (), final=final, initial=initial, percent=bool(_PERCENT.search(flat)))
 

@@ -79,6 +79,7 @@ class AnswerSettings:
     department_budget: float = 0.05  # a 部门预算 answers for the department unless 单位预算 is asked
     asked_kind: float = 0.1  # the document kind the question names
     other_version: float = -0.4  # a version of a disclosure whose figures add up less than another's
+    version_reach: int = 30  # candidates searched for the same figure in the version that adds up
     prior_year_mention: float = 0.3  # prior-year mode: the sentence names that year or 上年
     hinted_change: float = 0.4  # the change the question quotes ("少了1100多万") is in the sentence
     min_bonus: float = -0.5  # the bonuses can at most halve a sentence's score

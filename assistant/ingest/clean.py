@@ -157,6 +157,36 @@ def is_table_line(raw: str) -> bool:
     return numbers >= 2 and numbers >= len(cells) / 3
 
 
+def row_like(raw: str) -> bool:
+    """A line shaped like a table row with one figure: label cells, then a number cell
+    ("家具用具 分散自行组织 48.00"). Alone it may be a wrapped sentence; in a run it is a table."""
+    cells = raw.split()
+    return len(cells) >= 2 and bool(_NUMBER_CELL.match(cells[-1])) \
+        and not any(re.search(r"[，。；：:,]", c) for c in cells[:-1]) \
+        and not re.match(r"(万元|元|%|％|万)", cells[-1])
+
+
+ROW_RUN = 3  # consecutive row-like lines that make a table (a 政府采购预算表 lists one figure a row)
+
+
+def table_lines(lines: list[Line]) -> list[bool]:
+    """Which lines are table rows: each by its own shape, and runs of ROW_RUN or more
+    one-figure rows ("台式计算机（20万以下） 分散自行组织 10.80") together."""
+    flags = [ln.kind == "text" and is_table_line(ln.raw) for ln in lines]
+    run: list[int] = []
+    for i, ln in enumerate(lines + [Line(no=0, start=0, raw="", page=0)]):
+        if ln.kind in ("noise",):
+            continue
+        if i < len(lines) and ln.kind == "text" and not flags[i] and row_like(ln.raw.strip(" \t\f\u3000")):
+            run.append(i)
+            continue
+        if len(run) >= ROW_RUN:
+            for j in run:
+                flags[j] = True
+        run = []
+    return flags
+
+
 def unbold(s: str) -> list[tuple[int, str]]:
     """Collapse fake-bold glyph runs ("年年年年年年部部部部部部") to one glyph each.
 
@@ -240,6 +270,7 @@ def paragraphs(text: str, is_heading=None, progress: Progress | None = None) -> 
     cur: Para | None = None
     last_len = 0
     step = max(1, len(lines) // PROGRESS_STEPS)
+    tables = table_lines(lines)
     for n, ln in enumerate(lines):
         if progress is not None and n % step == 0:
             progress(n, len(lines))
@@ -249,7 +280,7 @@ def paragraphs(text: str, is_heading=None, progress: Progress | None = None) -> 
             if ln.kind == "blank" and cur is not None and cur.kind != "table":
                 cur = None
             continue
-        table = is_table_line(ln.raw)
+        table = tables[n]
         pairs = clean_line(ln) if not table else _table_pairs(ln)
         if not pairs:
             continue

@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
          "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv",
-         "distinct_terms.tsv", "bundles.tsv", "table_columns.tsv")
+         "distinct_terms.tsv", "bundles.tsv", "table_columns.tsv", "totals.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
 CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "list", "describe")
 QUESTION_KINDS = ("ranking", "total", "compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
@@ -58,6 +58,7 @@ class Lexicon:
     distinct: tuple[tuple[str, str], ...] = ()  # (longer term, the shorter term it is not)
     bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (total, the parts people list for it)
     table_columns: tuple[tuple[str, int, tuple[str, ...]], ...] = ()  # (title pattern, values, columns)
+    totals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 支出 -> 支出总计|本年支出合计…
     sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -121,6 +122,7 @@ def read(folder: Path = HERE) -> Lexicon:
         bundles=tuple((cols[0], _alts(cols[1])) for _, cols in src["bundles.tsv"] if len(cols) > 1),
         table_columns=tuple((cols[0], int(cols[1]), _alts(cols[2])) for _, cols in src["table_columns.tsv"]
                             if len(cols) > 2 and cols[1].isdigit()),
+        totals={cols[0]: _alts(cols[1]) for _, cols in src["totals.tsv"] if len(cols) > 1},
         filler=tuple(sorted((cols[0] for _, cols in src["filler.txt"]), key=len, reverse=True)),
         sources=src,
     )
@@ -183,6 +185,11 @@ def problems(lex: Lexicon | None = None) -> list[str]:
     for n, cols in lex.sources["bundles.tsv"]:
         if cols[0] not in lex.terms or len(cols) < 2 or len(_alts(cols[1])) < 2:
             out.append(f"bundles.tsv:{n}: the total must be a term of terms.tsv and have two parts or more")
+    for n, cols in lex.sources["totals.tsv"]:
+        if len(cols) < 2 or not _alts(cols[1]):
+            out.append(f"totals.tsv:{n}: “{cols[0]}” needs the names documents give its total")
+    if lex.sources["totals.tsv"] and lex.sources["totals.tsv"][0][1][0] != "预算":
+        out.append("totals.tsv: the first row must be 预算 (the budget as a whole)")
     for n, cols in lex.sources["org_synonyms.tsv"]:
         if len(cols) < 2 or not cols[1]:
             out.append(f"org_synonyms.tsv:{n}: “{cols[0]}” needs its canonical words")
