@@ -273,6 +273,11 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
             return None
     if item_end >= 0 and m.start() > item_end and A.owned_by_other_item(text, item_end, m.start(), _asked(part)):
         return None
+    if item_end >= 0 and m.start() > item_end and "。" in text[item_end:m.start()] \
+            and A.REASON.search(text, max(0, text.rfind("。", 0, anchor) + 1), anchor):
+        # "主要原因是增加北京市第四次全国农业普查项目经费。（一）本年财政拨款收入50665.50万元":
+        # an item named as the cause of a change gets no figure from the next sentence.
+        return None
     if item_end >= 0 and _in_list(text, anchor, item_end) and not (0 <= m.start() - item_end <= _LIST_REACH):
         # "额104.82万元，主要用于信访推广宣传服务、律师咨询服务、…": the item is one of a
         # list under a total; the total is not its figure.
@@ -354,8 +359,9 @@ def _reason_around(text: str, anchor: int, part: Part) -> str | None:
     """A reason that names the item inside itself: "2026年预算数69.78万元，较2025年年初预算增加
     61.6万元，主要是…因公出国（境）费用不再由市财政部门预留" (the sentence's subject is the
     heading above). Only when nothing before the reason names another item."""
-    m = A.REASON.search(text)
-    if not m or m.start() >= anchor or A.owned_by_other_item(text, 0, m.start(), _asked(part)):
+    start = max(text.rfind(ch, 0, anchor) for ch in "。；;") + 1  # the item's own sentence
+    m = A.REASON.search(text, start)
+    if not m or m.start() >= anchor or A.owned_by_other_item(text, start, m.start(), _asked(part)):
         return None
     return A.reason_in(text, m.start())
 

@@ -175,15 +175,23 @@ def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float,
     got, missing = 0.0, []
     for w in weights:
         own = says(f, w.concept)
-        head = ANSWER.heading_factor * says(heading, w.concept) if heading else 0.0
+        said_by_heading = says(heading, w.concept) if heading else 0.0
+        head = ANSWER.heading_factor * said_by_heading
         got += w.weight * max(own, head)
         # Budget items are required, and so is the question's most distinctive word
         # ("服务器" in 买服务器花多少钱): without it the sentence is about something else.
         required = w.concept.item or (not w.concept.cue and (w.known or lone) and len(w.concept.word) >= 2
                                       and w.weight >= ANSWER.distinctive_share * top)
-        if required and not own and not head:
+        # A part of an everyday word is not the word ("服务类采购" does not say 服务器); a
+        # part of a budget term may be ("收入、支出预算总计" says 收支预算总计).
+        said = max(own, said_by_heading)
+        if required and (not said or (said <= ANSWER.word_part and not _is_term(w.concept))):
             missing.append(w.concept.word)
     return got / total, missing
+
+
+def _is_term(c: Concept) -> bool:
+    return any(a in _BUDGET for a in (c.word,) + tuple(c.alts))
 
 
 def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Sentence]:

@@ -127,8 +127,10 @@ def mark_noise(lines: list[Line]) -> None:
     # Running headers/footers: the same short line at the edge of many pages.
     if len(pages) >= 4:
         # A header is a title, not a sentence: lines with clause punctuation never count.
+        # Nor a table row with a figure: "2210202 提租补贴 1,235.41" ends several tables of
+        # the 2017 江苏省委办公厅 budget, each at the foot of a page.
         counts = Counter(_squash(ln.raw) for ln in edge
-                         if len(_squash(ln.raw)) <= 40 and not re.search(r"[，。；]", ln.raw))
+                         if len(_squash(ln.raw)) <= 40 and not re.search(r"[，。；]|\d\.\d", ln.raw))
         repeated = {t for t, n in counts.items() if n >= max(3, len(pages) // 3)}
         for ln in edge:
             if _squash(ln.raw) in repeated:
@@ -285,7 +287,7 @@ def paragraphs(text: str, is_heading=None, progress: Progress | None = None) -> 
         if not pairs:
             continue
         s = "".join(ch for _, ch in pairs)
-        heading = not table and is_heading is not None and is_heading(s)
+        heading = not table and is_heading is not None and is_heading(s) and not _wrapped(ln, lines, n, width)
         kind = "heading" if heading else ("table" if table else "prose")
         if heading or cur is None or cur.kind != kind or kind == "heading" or cur.ends_sentence() \
                 or (kind == "prose" and (_starts_item(s) or last_len < 0.6 * width)):
@@ -301,6 +303,24 @@ def paragraphs(text: str, is_heading=None, progress: Progress | None = None) -> 
     if progress is not None:
         progress(len(lines), len(lines))
     return [p for p in out if p.text.strip()]
+
+
+FULL_LINE = 0.9  # a line this close to the page width ran to the margin: it wraps on
+
+
+def _wrapped(ln: Line, lines: list[Line], n: int, width: int) -> bool:
+    """A numbered line that runs to the margin and goes on in the next line is the start of
+    a sentence, not a heading: "（1）科学技术支出（类）技术研究与开发（款）科技 / 成果转化与
+    扩散（项）28.00 万元，主要用于…" (2026 杭州市气象局)."""
+    if not width or len(ln.raw.strip()) < FULL_LINE * width:
+        return False
+    nxt = next((x for x in lines[n + 1:n + 3] if x.kind == "text"), None)
+    return nxt is not None and not is_table_line(nxt.raw) and not re.match(r"\s*$", nxt.raw) \
+        and not _ITEM.match(nxt.raw.strip()) and not _starts_heading_word(nxt.raw.strip())
+
+
+def _starts_heading_word(s: str) -> bool:
+    return bool(re.match(r"第[一二三四五六七八九十\d]+部分", s))
 
 
 def _typical_width(lines: list[Line]) -> int:

@@ -28,6 +28,10 @@ _HEADINGS = [
 _TABLE_TITLE = re.compile(r"(表|附表\d*)([（(][^）)]{1,40}[）)])?$")
 # "（2）绩效目标：满足学校师生教学、住宿…": a labelled sentence cut by a line break, not a heading.
 _LABELLED = re.compile(r"[：:]\s*\S{6,}")
+# "项目名称:北京市第四次全国农业普查" opens a project's block ("政策依据:…", "预算安排:7000万元"):
+# the lines under it are that project's, so it heads them, under "（四）…" and above "（1）…".
+_PROJECT_NAME = re.compile(r"^项目名称\s*[：:]\s*\S{2,}")
+PROJECT_RANK = 4.5
 _MAX_HEADING = 40
 _MAX_TABLE_TITLE = 64
 TABLE_RANK = 6
@@ -35,13 +39,15 @@ PROSE_CHARS = 300  # target length of a prose chunk
 TABLE_CHARS = 400
 
 
-def heading_rank(s: str) -> int | None:
+def heading_rank(s: str) -> float | None:
     """The rank of a heading line, or None when the line is body text."""
     s = s.strip()
     if not s or len(s) > _MAX_TABLE_TITLE or s[-1] in "。；，;,：:":
         return None
     if len(s) > _MAX_HEADING:  # only a table title runs this long ("…明细表（按支出功能分类科目）")
         return TABLE_RANK if _TABLE_TITLE.search(s) and not re.search(r"\d{3,}\.\d", s) else None
+    if _PROJECT_NAME.match(s) and not re.search(r"[，。；]", s):
+        return PROJECT_RANK
     for rank, pat in _HEADINGS:
         if pat.match(s):
             # "1、收入说明：2020年收入预算共计1284.11万元" is a numbered sentence, not a heading.
