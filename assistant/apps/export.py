@@ -1,4 +1,5 @@
-"""A search's exact hits as CSV or XLSX: a header row, one row per passage, whole passages.
+"""Tables as CSV or XLSX: a search's exact hits (one row per passage, whole passages) and
+any other table (the figures of the 数据 tab); always a header row.
 
 CSV is UTF-8 with a byte-order mark, which Excel needs to read Chinese from a CSV file.
 """
@@ -68,9 +69,22 @@ def to_xlsx(results: list[Result], page: SearchPage) -> bytes:
     return buf.getvalue()
 
 
+MAX_NAME_CHARS = 40  # of a download's name, before its extension
+
+
+def _safe(text: str) -> str:
+    """Letters, digits, - and _ only: nothing a file system or a header would read apart."""
+    return "".join(ch for ch in text if ch.isalnum() or ch in "-_")[:MAX_NAME_CHARS]
+
+
 def filename(page: SearchPage, ext: str) -> str:
-    safe = "".join(ch for ch in page.query if ch.isalnum() or ch in "-_")[:40] or "search"
-    return f"检索-{safe}.{ext}"
+    return f"检索-{_safe(page.query) or 'search'}.{ext}"
+
+
+def figures_filename(f, ext: str) -> str:
+    """数据-<filters>.<ext> for a figures export (f: figures.query.FigureFilter)."""
+    parts = [f.department, str(f.year or ""), f.item, f.code, f.region, f.kind]
+    return f"数据-{_safe('-'.join(p for p in parts if p)) or '全部'}.{ext}"
 
 
 def table_csv(columns: list[str], rows: list[list]) -> bytes:
