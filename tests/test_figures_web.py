@@ -203,6 +203,20 @@ def test_export_csv_and_xlsx_hold_the_rows_of_the_api(client):
     assert [[str(row[i]) for i in pick] for row in sheet[1:]] == expected
 
 
+def test_xlsx_holds_text_with_page_breaks_and_control_characters():
+    """A passage running onto the next page holds a form feed, which XLSX cannot store."""
+    from openpyxl import load_workbook
+
+    from assistant.apps import export
+
+    passage = "公务接待费预算支出 28 万元，本年数与上年预算数\n— 11 —\f一致。\x01"
+    data = export.table_xlsx(["原文"], [[passage], ["=SUM(A1)"]])
+    sheet = load_workbook(io.BytesIO(data)).active
+    assert [r[0] for r in sheet.values] == ["原文", passage.replace("\f", "\n").replace("\x01", ""), "=SUM(A1)"]
+    assert sheet.cell(row=3, column=1).data_type == "s"  # text that looks like a formula stays text
+    assert export.table_csv(["原文"], [[passage]]).decode("utf-8-sig").count("\f") == 1  # CSV keeps it
+
+
 def test_export_over_the_cap_is_refused(client, monkeypatch):
     from assistant.apps import export
 
@@ -394,6 +408,11 @@ def test_real_filters_and_audit_of_the_tampered_disclosure(real):
     per_year = [client.get("/api/figures", params={"department": "江苏高院", "year": y}).json()["total"]
                 for y in (2017, 2018, 2019)]
     assert all(per_year) and sum(per_year) == court < client.get("/api/figures").json()["total"]
+    x = client.get("/api/figures/export", params={"format": "xlsx", "department": "江苏高院"})
+    assert x.status_code == 200
+    from openpyxl import load_workbook
+
+    assert len(list(load_workbook(io.BytesIO(x.content)).active.values)) == court + 1
     tampered = REAL[-1]
     body = client.get("/api/audit", params={"doc": tampered}).json()
     assert body["total"] > 0 and {f["doc_id"] for f in body["findings"]} == {tampered}
@@ -403,3 +422,26 @@ def test_real_filters_and_audit_of_the_tampered_disclosure(real):
     # a sentence whose direction word the tampering changed: its stated word is what was found
     change = [f for f in body["findings"] if f["check"] == "change"]
     assert change and all(f["found"] in "".join(f["quotes"]) for f in change)
+
+
+def test_figures_and_audit_need_the_login_when_all_users_must_log_in(tmp_path):
+    from assistant.apps.server import create_app
+    from webapp import USER_PASSWORD, make_state
+
+    state, _ = make_state(tmp_path, users=True)
+    c = TestClient(create_app(state, mount_ui=False))
+    for path in ("/api/figures", "/api/figures/export", "/api/figures/series?item=x&year=2020", "/api/audit"):
+        assert c.get(path).status_code == 401, path
+    token = c.post("/api/login", json={"password": USER_PASSWORD}).json()["token"]
+    c.cookies.clear()
+    r = c.get("/api/figures", params={"item": "公务接待费"}, headers={"Authorization": f"Bearer {token}"})
+    assert r.status_code == 200 and r.json()["total"] >= 1
+
+
+def test_openapi_describes_the_figures_endpoints(client):
+    spec = client.get("/openapi.json").json()
+    paths = {"/api/figures", "/api/figures/export", "/api/figures/series", "/api/audit"}
+    assert paths <= set(spec["paths"])
+    params = {p["name"]: p.get("description", "") for p in spec["paths"]["/api/figures"]["get"]["parameters"]}
+    assert set(params) == {"department", "year", "item", "code", "region", "kind", "origin", "limit", "offset"}
+    assert all(params.values())
