@@ -1,7 +1,7 @@
 """What the web UI and the JSON API share: settings, the live index, the login gate, the
-request pool and the document library; and the checked actions both call, so that a
-question asked in the browser and one sent to /api/ask get the same answer and the same
-limits.
+request pool and the document library; and the checked actions both call (questions,
+search, figures, audit), so that a question asked in the browser and one sent to /api/ask
+get the same answer and the same limits, and the 数据 tab shows what /api/figures returns.
 """
 from __future__ import annotations
 

@@ -273,8 +273,10 @@ def _data_tab(state: AppState) -> dict:
         try:
             f = state.figure_filter(d, y, i, c, r, k, o)
             rows = state.figures(f)
-            picture = figures_html.chart_html(state.figure_series(f, rows)) if f.item and (f.year or f.department) \
-                else figures_html.CHART_HINT if f.item else ""
+            picture = ""
+            if f.item:  # a chart needs one year (bars) or one department (a line); else a hint
+                chartable = f.year or f.department
+                picture = figures_html.chart_html(state.figure_series(f, rows)) if chartable else figures_html.CHART_HINT
         except RequestError as e:
             return (f'<div class="sr-status sr-refused">{html.escape(e.message)}</div>', "", "", "")
         shown = rows[:figures_html.SHOWN_ROWS]
