@@ -127,7 +127,7 @@ def _finding(f: Finding) -> str:
         marks = [f.found] if f.found and f.found in q else []
         href = view_link(f.doc_id, n, n, marks=marks)
         quotes.append(f'<div class="au-line"><a href="{html.escape(href)}" target="_blank" rel="noopener">'
-                      f'第 {n} 行</a><blockquote class="qa-quote">{html.escape(q)}</blockquote></div>')
+                      f'第 {n} 行</a><div class="au-quote">{html.escape(q)}</div></div>')
     if len(f.lines) > len(quotes):
         href = view_link(f.doc_id, f.lines[0], f.lines[-1])
         quotes.append(f'<div class="au-line"><a href="{html.escape(href)}" target="_blank" rel="noopener">'
