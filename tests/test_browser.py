@@ -324,3 +324,40 @@ def test_markup_in_documents_and_inputs_stays_text(page, app):
     assert "共 1 处" in page.locator(".found").inner_text()
     assert page.locator("main img, main script").count() == 0
     shot(page, "13-document-view-markup")
+
+
+# ---------------------------------------------------------------- 数据 and 审计
+
+def test_data_tab_filters_exports_and_audit_tab_quotes_lines(page, app, tmp_path):
+    server, state = app
+    item = "公务接待费"
+    expected = state.figures(state.figure_filter(item=item))
+    assert len(expected) >= 2
+    open_app(page, server)
+    tab(page, "数据")
+    page.fill("#fg-item textarea, #fg-item input", item)
+    page.locator("#fg-item textarea, #fg-item input").press("Enter")
+    page.wait_for_selector("#fg-table table.fg-table tbody tr", timeout=WAIT_MS)
+    rows = page.locator("#fg-table table.fg-table tbody tr")
+    assert rows.count() == len(expected)
+    assert f"共 {len(expected)} 个数字" in page.locator("#fg-status").inner_text()
+    first = rows.first.inner_text()
+    assert expected[0].doc_id in first and expected[0].value_text in first
+    shot(page, "14-data-tab")
+    with page.expect_download() as download:
+        page.locator("#fg-export a", has_text="CSV").click()
+    path = tmp_path / "figures.csv"
+    download.value.save_as(path)
+    from assistant.figures.query import COLUMNS
+
+    table = list(csv.reader(io.StringIO(path.read_text(encoding="utf-8-sig"), newline="")))
+    assert table[0] == COLUMNS and [r[COLUMNS.index("原文")] for r in table[1:]] == [f.quote for f in expected]
+    tab(page, "审计")
+    found = state.audit([])
+    page.wait_for_selector("#au-result .au-finding", timeout=WAIT_MS)
+    assert page.locator("#au-result .au-finding").count() == len(found)
+    f = found[0]
+    shown = page.locator("#au-result .au-finding").first
+    assert f"第 {f.lines[0]} 行" in shown.inner_text() and f.quotes[0].strip() in shown.inner_text()
+    assert page.locator("#au-result script, #au-result img").count() == 0
+    shot(page, "15-audit-tab")

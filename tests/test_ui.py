@@ -192,7 +192,10 @@ def test_app_serves_the_ui_api_and_pages(tmp_path):
         root = c.get("/")
         assert root.status_code == 200 and ui.TITLE in root.text
         info = c.get("/gradio_api/info").json()
-        assert {"/ask", "/search", "/documents"} <= set(info["named_endpoints"])
+        assert {"/ask", "/search", "/documents", "/figures", "/audit"} <= set(info["named_endpoints"])
+        config = c.get("/config").json()
+        tabs = {x["props"].get("label") for x in config["components"] if x["type"] == "tabitem"}
+        assert {"问答", "检索", "数据", "审计", "文件"} <= tabs
         params = {p["parameter_name"]: p["python_type"]["type"] for p in info["named_endpoints"]["/search"]["parameters"]}
         assert params["query"] == "str" and params["year"] == "int" and params["per_page"] == "int"
         r = c.post("/gradio_api/upload", files={"files": ("a.txt", b"x", "text/plain")})

@@ -6,7 +6,9 @@ command line prints with --json. Errors are {"error": "<one line>"} with a fitti
 long or too large, 503 busy. Handlers are plain functions: FastAPI runs them in its
 thread pool, and AppState's request pool bounds how many compute at once.
 
-A new endpoint (figures, audit) is one more function here, calling one more AppState method.
+A new endpoint is one more function here, calling one more AppState method. The figures
+and audit endpoints take every parameter as text and check it in AppState, so that an
+unknown parameter or a bad value is a 400 with a one-line message, as in the 数据 tab.
 """
 from __future__ import annotations
 
@@ -15,7 +17,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Literal
 
-from fastapi import APIRouter, Depends, File, Form, Query, Request, UploadFile
+from fastapi import APIRouter, Depends, File, Query, Request, UploadFile
 from fastapi.responses import JSONResponse, Response
 from pydantic import BaseModel, Field
 
@@ -23,13 +25,33 @@ from assistant.apps import export
 from assistant.apps.auth import ADMIN, COOKIE
 from assistant.apps.library import MAX_FILES, Change, LibraryError
 from assistant.apps.limits import RequestError
-from assistant.apps.state import AppState, search_json
+from assistant.apps.state import FIGURES_PAGE, MAX_FIGURES_PAGE, AppState, findings_json, search_json
+from assistant.figures.query import COLUMNS, figure_row
 
 ANSWER_EXAMPLE = {"question": "魏县政府办2020年公务接待费预算是多少？", "found": True,
                   "answer": "50万元。魏县政府办2020年部门预算：“公务接待费50万元。”", "figure": "50万元",
                   "citations": [{"source": "2020_weixian_govoffice_budget.txt", "title": "魏县政府办2020年部门预算",
                                  "section": "四、财政拨款“三公”经费预算情况", "line_start": 87, "line_end": 87,
                                  "quote": "公务接待费50万元。", "page": 1}]}
+
+
+XLSX = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+FIGURE_PARAMS = {"department", "year", "item", "code", "region", "kind", "origin"}
+FILTER_HELP = {
+    "department": "department, short names work (魏县政府办, 江苏高院)",
+    "year": "document year (2020)",
+    "item": "item, everyday words work (招待费 finds 公务接待费)",
+    "code": "subject or project code in any written form (2010301, 201 03 01)",
+    "region": "region (上海市普陀区)",
+    "kind": "部门预算, 单位预算, 部门决算 or 其他",
+    "origin": "table (表格) or prose (正文); leave out for both",
+}
+
+
+def _filter(name: str):
+    """A figures filter parameter: text, checked by AppState.figure_filter (a fresh
+    Query each time: FastAPI keeps per-parameter state on it)."""
+    return Query("", description=FILTER_HELP[name])
 
 
 class AskBody(BaseModel):
@@ -101,8 +123,7 @@ def router(state: AppState) -> APIRouter:
         return _json(search_json(state.search(args)))
 
     @api.get("/search/export", summary="Download every exact hit", tags=["search"],
-             responses={200: {"content": {"text/csv": {}, "application/vnd.openxmlformats-officedocument."
-                                                                    "spreadsheetml.sheet": {}}}})
+             responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
     def search_export(q: str, format: Literal["csv", "xlsx"] = "csv", department: str = "", region: str = "",
                       year: int | None = None, kind: str = "",
                       sort: Literal["relevance", "department", "year", "source", "line"] = "relevance",
@@ -114,13 +135,65 @@ def router(state: AppState) -> APIRouter:
         if format == "csv":
             data, mime = export.to_csv(rows), "text/csv; charset=utf-8"
         else:
-            data = export.to_xlsx(rows, page)
-            mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
-        from urllib.parse import quote
+            data, mime = export.to_xlsx(rows, page), XLSX
+        return _download(data, mime, export.filename(page, format), f"search.{format}")
 
-        name = export.filename(page, format)
-        return Response(data, media_type=mime, headers={
-            "Content-Disposition": f"attachment; filename=\"search.{format}\"; filename*=UTF-8''{quote(name)}"})
+    # ------------------------------------------------------------------ figures and audit
+
+    @api.get("/figures", summary="The figures table, filtered", tags=["figures"])
+    def figures(request: Request, department: str = _filter("department"), year: str = _filter("year"),
+                item: str = _filter("item"), code: str = _filter("code"), region: str = _filter("region"),
+                kind: str = _filter("kind"), origin: str = _filter("origin"),
+                limit: str = Query("", description=f"rows to return, 1–{MAX_FIGURES_PAGE} (default {FIGURES_PAGE})"),
+                offset: str = Query("", description="rows to skip (default 0)")) -> Response:
+        """Every figure the documents state that passes the filters (the filters of
+        `python -m assistant figures`): `total` is the true count, `rows` one page of them,
+        each as `figures --json` prints it (doc_id, item, column, value_text, unit,
+        value_wan, line_start, line_end, page, quote, …)."""
+        _only(request, FIGURE_PARAMS | {"limit", "offset"})
+        f = state.figure_filter(department, year, item, code, region, kind, origin)
+        return _json(state.figures_page(f, limit, offset))
+
+    @api.get("/figures/export", summary="Download every matching figure", tags=["figures"],
+             responses={200: {"content": {"text/csv": {}, XLSX: {}}}})
+    def figures_export(request: Request, format: str = Query("csv", description="csv or xlsx"),
+                       department: str = _filter("department"), year: str = _filter("year"),
+                       item: str = _filter("item"), code: str = _filter("code"),
+                       region: str = _filter("region"), kind: str = _filter("kind"),
+                       origin: str = _filter("origin")) -> Response:
+        """All matching figures (not one page) with a header row, the columns of
+        `figures --csv`; at most export.MAX_EXPORT_ROWS (413 beyond: add a filter)."""
+        _only(request, FIGURE_PARAMS | {"format"})
+        if format not in ("csv", "xlsx"):
+            raise RequestError(400, f"format 应为 csv 或 xlsx，收到 {format[:20]!r}")
+        f = state.figure_filter(department, year, item, code, region, kind, origin)
+        rows = [figure_row(x) for x in state.figures_all(f, export.MAX_EXPORT_ROWS)]
+        if format == "csv":
+            data, mime = export.table_csv(COLUMNS, rows), "text/csv; charset=utf-8"
+        else:
+            data, mime = export.table_xlsx(COLUMNS, rows, "数据"), XLSX
+        return _download(data, mime, export.figures_filename(f, format), f"figures.{format}")
+
+    @api.get("/figures/series", summary="One item across departments or years (for a chart)", tags=["figures"])
+    def figures_series(request: Request, item: str = Query("", description="the item (required): 公务接待费, 三公经费"),
+                       department: str = _filter("department"), year: str = _filter("year"),
+                       code: str = _filter("code"), region: str = _filter("region"),
+                       kind: str = _filter("kind"), origin: str = _filter("origin")) -> Response:
+        """The item's first figure per department (bar) or, when the figures are of one
+        department, per year (line), in 万元, each with its document and lines: `type`,
+        `unit`, `rows[label, figure, value, source, line_start, line_end]`."""
+        _only(request, FIGURE_PARAMS)
+        f = state.figure_filter(department, year, item, code, region, kind, origin)
+        return _json(state.figure_series(f))
+
+    @api.get("/audit", summary="Consistency findings", tags=["figures"])
+    def audit(request: Request, doc: list[str] = Query([], description="a document (repeat for several); "
+                                                                       "leave out for the whole index")) -> Response:
+        """What `python -m assistant audit [DOC…] --json` prints: figures that do not add
+        up, each with its check (and `label`), the lines involved, what was expected and
+        what was found, and the verbatim lines (`quotes`)."""
+        _only(request, {"doc"})
+        return _json(findings_json(state.audit(doc)))
 
     # ------------------------------------------------------------------ documents
 
@@ -194,6 +267,22 @@ def router(state: AppState) -> APIRouter:
         return {"ok": True, "documents": len(state.index.doc_list), "generation": state.live.generation}
 
     return api
+
+
+def _only(request: Request, known: set[str]) -> None:
+    """A 400 naming the first parameter the endpoint does not take (a typo such as
+    `departmnet=` would otherwise widen the result silently)."""
+    extra = sorted(set(request.query_params) - known)
+    if extra:
+        raise RequestError(400, f"未知参数 {extra[0][:40]!r}：可用参数为 {', '.join(sorted(known))}（见 /docs）")
+
+
+def _download(data: bytes, mime: str, name: str, ascii_name: str) -> Response:
+    """A file download: an ASCII filename for old clients, the Chinese one (RFC 5987) for others."""
+    from urllib.parse import quote
+
+    return Response(data, media_type=mime, headers={
+        "Content-Disposition": f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(name)}"})
 
 
 def set_session(response: Response, token: str, state: AppState) -> None:

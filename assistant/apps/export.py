@@ -1,4 +1,5 @@
-"""A search's exact hits as CSV or XLSX: a header row, one row per passage, whole passages.
+"""Tables as CSV or XLSX: a search's exact hits (one row per passage, whole passages) and
+any other table (the figures of the 数据 tab); always a header row.
 
 CSV is UTF-8 with a byte-order mark, which Excel needs to read Chinese from a CSV file.
 """
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import csv
 import io
+import re
 
 from assistant.answering.search import Result, SearchPage
 
@@ -13,6 +15,29 @@ MAX_EXPORT_ROWS = 20_000  # every disclosure passage mentioning 公务接待费 
 COLUMNS = ["序号", "命中方式", "部门", "地区", "年度", "类别", "文件", "标题", "章节", "命中行", "起始行", "结束行",
            "页", "段落原文"]
 XLSX_CELL_MAX = 32_767  # Excel's limit for one cell
+_ILLEGAL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")  # what XLSX cannot store (openpyxl's list)
+
+
+def xlsx_value(value):
+    """A cell value XLSX can hold: a page break (\\f, in a sentence or passage that runs
+    onto the next page) becomes a line break, other control characters go (the format
+    cannot store them, and openpyxl refuses the whole file), and text is cut at Excel's
+    cell limit. CSV keeps every character."""
+    if not isinstance(value, str):
+        return value
+    return _ILLEGAL.sub("", value.replace("\f", "\n"))[:XLSX_CELL_MAX]
+
+
+def _append(ws, n: int, row: list) -> None:
+    """Append row as row n of ws. A formula-looking text ("=SUM(…)") must stay text:
+    openpyxl writes a str starting with "=" as a formula, so such cells get an explicit
+    string type. (Cells are found by their row number: ws.max_row counts every cell, which
+    made a 1,825-row export take 10 s.)"""
+    values = [xlsx_value(v) for v in row]
+    ws.append(values)
+    for col, v in enumerate(values, start=1):
+        if isinstance(v, str) and v.startswith("="):
+            ws.cell(row=n, column=col).data_type = "s"
 
 
 def rows(results: list[Result]) -> list[list]:
@@ -44,17 +69,9 @@ def to_xlsx(results: list[Result], page: SearchPage) -> bytes:
     ws.append(COLUMNS)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows(results):
-        # A formula-looking passage ("=SUM(…)") must stay text: openpyxl writes a str
-        # starting with "=" as a formula, so such cells get an explicit string type.
-        ws.append(row)
-        last = ws.cell(row=ws.max_row, column=len(COLUMNS))
-        if isinstance(row[-1], str) and len(row[-1]) > XLSX_CELL_MAX:
-            last.value = row[-1][:XLSX_CELL_MAX]
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
-        last.alignment = Alignment(wrap_text=True, vertical="top")
+    for n, row in enumerate(rows(results), start=2):
+        _append(ws, n, row)
+        ws.cell(row=n, column=len(COLUMNS)).alignment = Alignment(wrap_text=True, vertical="top")
     ws.freeze_panes = "A2"
     for col, width in zip("ABCDEFGHIJKLMN", [6, 12, 24, 12, 6, 10, 30, 30, 30, 8, 8, 8, 5, 90]):
         ws.column_dimensions[col].width = width
@@ -68,9 +85,22 @@ def to_xlsx(results: list[Result], page: SearchPage) -> bytes:
     return buf.getvalue()
 
 
+MAX_NAME_CHARS = 40  # of a download's name, before its extension
+
+
+def _safe(text: str) -> str:
+    """Letters, digits, - and _ only: nothing a file system or a header would read apart."""
+    return "".join(ch for ch in text if ch.isalnum() or ch in "-_")[:MAX_NAME_CHARS]
+
+
 def filename(page: SearchPage, ext: str) -> str:
-    safe = "".join(ch for ch in page.query if ch.isalnum() or ch in "-_")[:40] or "search"
-    return f"检索-{safe}.{ext}"
+    return f"检索-{_safe(page.query) or 'search'}.{ext}"
+
+
+def figures_filename(f, ext: str) -> str:
+    """数据-<filters>.<ext> for a figures export (f: figures.query.FigureFilter)."""
+    parts = [f.department, str(f.year or ""), f.item, f.code, f.region, f.kind]
+    return f"数据-{_safe('-'.join(p for p in parts if p)) or '全部'}.{ext}"
 
 
 def table_csv(columns: list[str], rows: list[list]) -> bytes:
@@ -94,11 +124,8 @@ def table_xlsx(columns: list[str], rows: list[list], sheet: str = "数据") -> b
     ws.append(columns)
     for cell in ws[1]:
         cell.font = Font(bold=True)
-    for row in rows:
-        ws.append([v[:XLSX_CELL_MAX] if isinstance(v, str) else v for v in row])
-        for cell in ws[ws.max_row]:
-            if isinstance(cell.value, str) and cell.value.startswith("="):
-                cell.data_type = "s"
+    for n, row in enumerate(rows, start=2):
+        _append(ws, n, row)
     ws.freeze_panes = "A2"
     buf = io.BytesIO()
     wb.save(buf)

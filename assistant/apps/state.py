@@ -1,24 +1,35 @@
 """What the web UI and the JSON API share: settings, the live index, the login gate, the
-request pool and the document library; and the checked actions both call, so that a
-question asked in the browser and one sent to /api/ask get the same answer and the same
-limits.
+request pool and the document library; and the checked actions both call (questions,
+search, figures, audit), so that a question asked in the browser and one sent to /api/ask
+get the same answer and the same limits, and the 数据 tab shows what /api/figures returns.
 """
 from __future__ import annotations
 
+import sys
 from collections import Counter
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
-from assistant.answering.search import MAX_PER_PAGE, SORTS, Filters, SearchPage, find, find_all
+from assistant.answering.search import KINDS, MAX_PER_PAGE, SORTS, Filters, SearchPage, find, find_all
 from assistant.apps.auth import Gate, Sessions, check_hash
 from assistant.apps.library import Library
 from assistant.apps.limits import MAX_FILTER_CHARS, MAX_PAGE, RequestError, RequestPool, int_field, text_field
 from assistant.config import Config
+from assistant.errors import UserError
+from assistant.figures.audit import Finding
+from assistant.figures.query import CHECK_LABELS, FigureFilter, findings, select, series
+from assistant.figures.records import Figure
 from assistant.index import Index
 from assistant.index.live import LiveIndex
 
 YEAR_RANGE = (1990, 2100)
+FIGURES_PAGE = 100  # figures one /api/figures call returns unless it asks for more
+MAX_FIGURES_PAGE = 1000  # the most it may ask for (a row is ~0.5 KB); the export gives every row
+MAX_OFFSET = 10_000_000  # far past the ~260,000 figures of the 255 shared disclosures
+MAX_AUDIT_DOCS = 50  # documents named in one /api/audit call (else: leave doc out for all)
+MAX_DOC_CHARS = 300  # a document name
+ORIGINS = {"table": "表格", "prose": "正文"}
 
 
 @dataclass
@@ -97,6 +108,82 @@ class AppState:
             raise RequestError(413, f"精确命中 {page.total} 条，超过导出上限 {limit} 条：请加部门、年度或地区筛选后再导出")
         return page, rows
 
+    # ------------------------------------------------------------------ figures and audit
+
+    def figure_filter(self, department: str | None = "", year: int | str | None = None, item: str | None = "",
+                      code: str | None = "", region: str | None = "", kind: str | None = "",
+                      origin: str | None = "") -> FigureFilter:
+        """The checked filter of the 数据 tab and /api/figures (RequestError 400/413 when bad)."""
+        kind = text_field(kind, "类别", MAX_FILTER_CHARS, required=False)
+        if kind and kind not in KINDS:
+            raise RequestError(400, f"类别应为 {'、'.join(KINDS)} 之一，收到 {kind[:20]!r}")
+        origin = text_field(origin, "来源", MAX_FILTER_CHARS, required=False)
+        if origin and origin not in ORIGINS:
+            raise RequestError(400, f"来源（origin）应为 table（表格）或 prose（正文），收到 {origin[:20]!r}")
+        return FigureFilter(
+            department=text_field(department, "部门", MAX_FILTER_CHARS, required=False),
+            year=int_field(year, "年度（year）", *YEAR_RANGE, default=0) or None,
+            item=text_field(item, "项目", MAX_FILTER_CHARS, required=False),
+            code=text_field(code, "编码", MAX_FILTER_CHARS, required=False),
+            region=text_field(region, "地区", MAX_FILTER_CHARS, required=False),
+            kind=kind, origin=origin)
+
+    def figures(self, f: FigureFilter, limit: int | None = None) -> list[Figure]:
+        """Every figure passing the filter, in document order (at most limit, when given)."""
+        index = self.index
+        with self.pool.slot():
+            try:
+                return select(index, f, limit if limit is not None else sys.maxsize)
+            except UserError as e:  # a department the index does not know
+                raise RequestError(400, str(e)) from None
+
+    def figures_page(self, f: FigureFilter, limit: int | str | None = None,
+                     offset: int | str | None = None) -> dict[str, Any]:
+        """One page of the matching figures with their true total: the JSON of /api/figures."""
+        limit = int_field(limit, "条数（limit）", 1, MAX_FIGURES_PAGE, FIGURES_PAGE)
+        offset = int_field(offset, "跳过条数（offset）", 0, MAX_OFFSET, 0)
+        rows = self.figures(f)
+        page = rows[offset:offset + limit]
+        return {"filters": asdict(f), "total": len(rows), "offset": offset, "limit": limit, "count": len(page),
+                "rows": [r.to_row() for r in page]}
+
+    def figures_all(self, f: FigureFilter, cap: int) -> list[Figure]:
+        """Every matching figure for an export; RequestError 413 over cap rows."""
+        rows = self.figures(f, cap + 1)
+        if len(rows) > cap:
+            raise RequestError(413, f"符合条件的数字超过导出上限 {cap} 条：请加部门、年度、项目或地区筛选后再导出")
+        return rows
+
+    def figure_series(self, f: FigureFilter, rows: list[Figure] | None = None) -> dict[str, Any]:
+        """One item across departments in one year (a bar each) or of one department across
+        years (a line): query.series of the matching figures (rows: already selected).
+        Without a year or a department the bars would mix years, so one is required."""
+        if not f.item:
+            raise RequestError(400, "item 为空：请写出要画图的项目，如 item=公务接待费")
+        if not (f.year or f.department):
+            raise RequestError(400, "请再给 year（各部门比较）或 department（各年度比较）：不同年份的数字不宜并列")
+        if rows is None:
+            rows = self.figures(f)
+        return {"item": f.item, "filters": asdict(f), "figures": len(rows), **series(headline_first(rows))}
+
+    def audit_docs(self, docs: list[str] | None) -> list[str]:
+        """Checked document names for an audit ([] = the whole index)."""
+        names = [text_field(d, "文件名", MAX_DOC_CHARS) for d in (docs or []) if (d or "").strip()]
+        if len(names) > MAX_AUDIT_DOCS:
+            raise RequestError(400, f"一次最多检查 {MAX_AUDIT_DOCS} 份文件，收到 {len(names)} 份：不写 doc 即检查全部文件")
+        unknown = [n for n in names if n not in self.index.docs]
+        if unknown:
+            raise RequestError(400, f"索引中没有“{unknown[0][:80]}”：GET /api/documents 列出全部文件")
+        return names
+
+    def audit(self, docs: list[str] | None = None) -> list[Finding]:
+        """The build's consistency findings for some documents, or for all of them."""
+        names = self.audit_docs(docs)
+        try:
+            return findings(self.index, names)
+        except UserError as e:  # a document removed between the check and the read
+            raise RequestError(400, str(e)) from None
+
     # ------------------------------------------------------------------ documents
 
     def documents(self) -> list[dict[str, Any]]:
@@ -131,6 +218,31 @@ def search_json(page: SearchPage) -> dict[str, Any]:
             "sort": page.sort, "order": "desc" if page.descending else "asc", "documents": page.documents,
             "results": [asdict(r) for r in page.results], "related": [asdict(r) for r in page.related],
             "reason": page.reason, "suggestions": page.suggestions}
+
+
+def headline_first(figures: list[Figure]) -> list[Figure]:
+    """The figures reordered so that query.series, which charts the first figure of each
+    department or year, takes the one the document states as the item's amount.
+
+    In document order the first 公务接待费 of 江苏高院's 2017 budget is the table row
+    "30217 公务接待费 50.72" (the office-cost share of 基本支出), while the disclosure's
+    own statement is "公务接待费预算支出 185.72 万元". So: sentences before table rows
+    (DESIGN: prefer the prose sentence, the table cross-checks it); among sentences, the
+    document's own measure (预算 in a budget, 决算 in a final account) first; a figure said
+    of the year before (上年) never stands for the document's year.
+    """
+    def rank(f: Figure) -> tuple[int, int]:
+        own = "决算" if "决算" in (f.doc_kind or "") else "预算"
+        measure = 0 if f.measure == own else 1 if not f.measure else 2
+        return (0 if f.origin == "prose" else 1, measure)
+
+    return sorted((f for f in figures if f.measure != "上年"), key=rank)  # stable: document order within a rank
+
+
+def findings_json(found: list[Finding]) -> dict[str, Any]:
+    """Findings as JSON: each is what `audit --json` prints, with its check's Chinese label."""
+    return {"total": len(found), "documents": len({f.doc_id for f in found}),
+            "findings": [{**f.to_json(), "label": CHECK_LABELS.get(f.check, f.check)} for f in found]}
 
 
 def load_state(cfg: Config, index: Index | None = None, embedder: str | None = None) -> AppState:

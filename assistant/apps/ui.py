@@ -1,12 +1,14 @@
-"""The Gradio UI: 问答 (chat with quoted answers), 检索 (exact search for auditors), 文件
-(documents, and for an administrator upload / replace / delete / rebuild).
+"""The Gradio UI: 问答 (chat with quoted answers), 检索 (exact search for auditors), 数据
+(the figures table: filters, a chart of one item, CSV/XLSX export), 审计 (the consistency
+findings with their quoted lines), 文件 (documents, and for an administrator upload /
+replace / delete / rebuild).
 
 The HTML comes from pure functions (answer_html, search_html, docview) tested without a
 browser; this module wires them to Gradio. Every action goes through AppState, as the
 JSON API's do, so both obey the same limits and the same roles. The browser keeps the
 conversation (gr.BrowserState) as answer JSON, re-rendered on load.
 
-A new tab (数据, 审计) is one more ``with gr.Tab(...)`` and a function like _search_tab.
+A new tab is one more ``with gr.Tab(...)`` and a function like _search_tab.
 """
 from __future__ import annotations
 
@@ -18,11 +20,11 @@ from typing import Any
 import gradio as gr
 
 from assistant.answering.search import KINDS, departments, regions
-from assistant.apps import search_html
+from assistant.apps import figures_html, search_html
 from assistant.apps.answer_html import question_html, render_answer
 from assistant.apps.auth import ADMIN
 from assistant.apps.library import Change, LibraryError
-from assistant.apps.limits import RequestError
+from assistant.apps.limits import MAX_FILTER_CHARS, RequestError
 from assistant.apps.state import AppState
 from assistant.ingest import READERS
 
@@ -67,6 +69,10 @@ def make_ui(state: AppState) -> gr.Blocks:
                 chat_parts = _chat_tab(state)
             with gr.Tab("检索", id="search"):
                 search_parts = _search_tab(state)
+            with gr.Tab("数据", id="figures"):
+                data_parts = _data_tab(state)
+            with gr.Tab("审计", id="audit") as audit_tab:
+                audit_parts = _audit_tab(state, audit_tab)
             with gr.Tab("文件", id="docs"):
                 docs_parts = _docs_tab(state, search_parts)
         _api_endpoints(state)
@@ -75,11 +81,13 @@ def make_ui(state: AppState) -> gr.Blocks:
             role = state.gate.role(request.cookies, request.headers)
             turns = _valid_turns(stored)
             return (_who_html(state, role), _chat_messages(state, turns), turns,
-                    *docs_parts["on_load"](role), *search_parts["on_load"]())
+                    *docs_parts["on_load"](role), *search_parts["on_load"](), *data_parts["on_load"](),
+                    *audit_parts["on_load"]())
 
         demo.load(on_load, [chat_parts["stored"]],
                   [who, chat_parts["chat"], chat_parts["turns"], *docs_parts["load_outputs"],
-                   *search_parts["load_outputs"]], api_visibility="private")
+                   *search_parts["load_outputs"], *data_parts["load_outputs"], *audit_parts["load_outputs"]],
+                  api_visibility="private")
     demo.queue(default_concurrency_limit=state.cfg.request_workers, max_size=MAX_QUEUE)
     return demo
 
@@ -236,6 +244,88 @@ def _search_tab(state: AppState) -> dict:
             "region": region}
 
 
+# ---------------------------------------------------------------- 数据
+
+def _data_tab(state: AppState) -> dict:
+    gr.Markdown("**数据**：各文件表格和正文中写明的每一个数字（项目、列、数值、单位、折合万元、所在行）。"
+                "按部门、年度、项目或编码筛选；填写项目后画出它在各部门（选一个年度）或各年度（选一个部门）的数值。")
+    with gr.Row():
+        dept = gr.Dropdown(label="部门（可填简称）", choices=[""], value="", allow_custom_value=True, scale=3,
+                           elem_id="fg-dept")
+        year = gr.Dropdown(label="年度", choices=[("全部年份", "")], value="", scale=1, elem_id="fg-year")
+        region = gr.Dropdown(label="地区", choices=[("全部地区", "")], value="", scale=2, elem_id="fg-region")
+        kind = gr.Dropdown(label="类别", choices=[("全部类别", "")] + [(k, k) for k in KINDS], value="", scale=1,
+                           elem_id="fg-kind")
+    with gr.Row():
+        item = gr.Textbox(label="项目/科目（如 公务接待费、基本支出；常用说法亦可，如 招待费）", scale=3,
+                          max_length=MAX_FILTER_CHARS, elem_id="fg-item")
+        code = gr.Textbox(label="编码（科目或项目编码，如 2010301、201 03 01）", scale=2, max_length=MAX_FILTER_CHARS,
+                          elem_id="fg-code")
+        origin = gr.Radio(label="来源", choices=[("全部", ""), ("表格", "table"), ("正文", "prose")], value="",
+                          scale=2, elem_id="fg-origin")
+        go = gr.Button("查询", variant="primary", scale=1, min_width=90, elem_id="fg-go")
+    status = gr.HTML(elem_id="fg-status")
+    links = gr.HTML(elem_id="fg-export")
+    chart = gr.HTML(elem_id="fg-chart")
+    table = gr.HTML(elem_id="fg-table")
+
+    def show(d: str, y: str, r: str, k: str, i: str, c: str, o: str) -> tuple:
+        try:
+            f = state.figure_filter(d, y, i, c, r, k, o)
+            rows = state.figures(f)
+            picture = ""
+            if f.item:  # a chart needs one year (bars) or one department (a line); else a hint
+                chartable = f.year or f.department
+                picture = figures_html.chart_html(state.figure_series(f, rows)) if chartable else figures_html.CHART_HINT
+        except RequestError as e:
+            return (f'<div class="sr-status sr-refused">{html.escape(e.message)}</div>', "", "", "")
+        shown = rows[:figures_html.SHOWN_ROWS]
+        return (figures_html.status_html(f, len(rows), len(shown)), figures_html.export_links(f, len(rows)),
+                picture, figures_html.figures_table(shown))
+
+    inputs = [dept, year, region, kind, item, code, origin]
+    for trigger in (go.click, item.submit, code.submit, dept.change, year.change, region.change, kind.change,
+                    origin.change):
+        trigger(show, inputs, [status, links, chart, table], api_visibility="private", concurrency_id="answer")
+
+    def on_load():
+        return (gr.Dropdown(choices=[""] + departments(state.index)), gr.Dropdown(choices=_year_choices(state)),
+                gr.Dropdown(choices=[("全部地区", "")] + [(x, x) for x in regions(state.index)]))
+
+    return {"on_load": on_load, "load_outputs": [dept, year, region]}
+
+
+# ---------------------------------------------------------------- 审计
+
+def _audit_tab(state: AppState, tab) -> dict:
+    gr.Markdown("**审计**：建索引时逐份文件检查的前后不一致之处（合计与分项、增减与百分比、单位、年份、"
+                "正文与表格、同一公开的不同版本）。每条写明应为多少、实为多少，并引用所在行。")
+    with gr.Row():
+        doc = gr.Dropdown(label="文件", choices=[("全部文件", "")], value="", scale=4, elem_id="au-doc")
+        go = gr.Button("查看", variant="primary", scale=1, min_width=90, elem_id="au-go")
+    result = gr.HTML(elem_id="au-result")
+
+    def show(name: str | None) -> str:
+        try:
+            found = state.audit([name] if name else [])
+        except RequestError as e:
+            return f'<div class="sr-status sr-refused">{html.escape(e.message)}</div>'
+        return figures_html.audit_html(found, state.index.docs, name or "")
+
+    def choices():
+        index = state.index
+        return gr.Dropdown(choices=figures_html.audit_choices(index.findings_by_doc() or {},
+                                                              [d.doc_id for d in index.doc_list]))
+
+    go.click(show, [doc], [result], api_visibility="private", concurrency_id="answer")
+    doc.change(show, [doc], [result], api_visibility="private", concurrency_id="answer")
+    # Opening the tab shows the findings of the chosen document (all at first) and
+    # refreshes the list, which uploads and deletes change.
+    tab.select(lambda name: (choices(), show(name)), [doc], [doc, result], api_visibility="private",
+               concurrency_id="answer")
+    return {"on_load": lambda: (choices(),), "load_outputs": [doc]}
+
+
 # ---------------------------------------------------------------- 文件
 
 def _change_html(change: Change) -> str:
@@ -341,7 +431,7 @@ def _docs_tab(state: AppState, search_parts: dict) -> dict:
 def _api_endpoints(state: AppState) -> None:
     """Gradio-client endpoints with clear names and types (the JSON API at /api is the
     one to prefer; these exist for gradio_client users)."""
-    from assistant.apps.state import search_json
+    from assistant.apps.state import findings_json, search_json
 
     def ask(question: str) -> dict:
         """Answer a budget question: the JSON of /api/ask."""
@@ -364,6 +454,24 @@ def _api_endpoints(state: AppState) -> None:
         docs = state.documents()
         return {"count": len(docs), "documents": docs}
 
+    def figures(department: str = "", year: int = 0, item: str = "", code: str = "", region: str = "",
+                kind: str = "", origin: str = "", limit: int = 100, offset: int = 0) -> dict:
+        """The figures table, filtered: the JSON of /api/figures (total, rows)."""
+        try:
+            f = state.figure_filter(department, year or None, item, code, region, kind, origin)
+            return state.figures_page(f, limit, offset)
+        except RequestError as e:
+            raise gr.Error(e.message) from None
+
+    def audit(document: str = "") -> dict:
+        """Consistency findings of one document ("" for all): the JSON of /api/audit."""
+        try:
+            return findings_json(state.audit([document] if document else []))
+        except RequestError as e:
+            raise gr.Error(e.message) from None
+
     gr.api(ask, api_name="ask", concurrency_id="answer")
     gr.api(search, api_name="search", concurrency_id="answer")
     gr.api(documents, api_name="documents")
+    gr.api(figures, api_name="figures", concurrency_id="answer")
+    gr.api(audit, api_name="audit", concurrency_id="answer")
