@@ -190,6 +190,11 @@ def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float,
     return got / total, missing
 
 
+# A sentence that starts with the comparison has its subject in the sentence before:
+# "…科技成果转化与扩散（项）28.00万元，主要用于…。比上年执行数减少113.53万元，…主要原因是…".
+_SUBJECTLESS = re.compile(r"(比|较|与|同)(上年|上一年|去年|20\d\d年)")
+
+
 def _is_term(c: Concept) -> bool:
     return any(a in _BUDGET for a in (c.word,) + tuple(c.alts))
 
@@ -210,7 +215,7 @@ def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Senten
             s.rank = rank
             s.heading = row_heading if s.is_row else heading
             s.coverage, s.missing = cover(weights, s.text, s.heading)
-            if prev is not None and len(prev.text) <= ANSWER.join_short_sentence:
+            if prev is not None and (len(prev.text) <= ANSWER.join_short_sentence or _SUBJECTLESS.match(s.text)):
                 both, missing = cover(weights, prev.text + s.text, heading)
                 both *= ANSWER.joined_factor
                 if both > s.coverage and len(missing) <= len(s.missing):

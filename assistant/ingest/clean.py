@@ -305,15 +305,16 @@ def paragraphs(text: str, is_heading=None, progress: Progress | None = None) -> 
     return [p for p in out if p.text.strip()]
 
 
-FULL_LINE = 0.9  # a line this close to the page width ran to the margin: it wraps on
+FULL_LINE = 0.85  # a line this close to the page width ran to the margin: it wraps on
 
 
 def _wrapped(ln: Line, lines: list[Line], n: int, width: int) -> bool:
     """A numbered line that runs to the margin and goes on in the next line is the start of
     a sentence, not a heading: "（1）科学技术支出（类）技术研究与开发（款）科技 / 成果转化与
     扩散（项）28.00 万元，主要用于…" (2026 杭州市气象局)."""
-    if not width or len(ln.raw.strip()) < FULL_LINE * width:
-        return False
+    s = ln.raw.strip()
+    if not width or len(s) < FULL_LINE * width or not _ITEM.match(s) or s.endswith("表"):
+        return False  # a table title is as wide as the short lines of a table volume
     nxt = next((x for x in lines[n + 1:n + 3] if x.kind == "text"), None)
     return nxt is not None and not is_table_line(nxt.raw) and not re.match(r"\s*$", nxt.raw) \
         and not _ITEM.match(nxt.raw.strip()) and not _starts_heading_word(nxt.raw.strip())
