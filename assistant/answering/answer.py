@@ -263,6 +263,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     m = A.amount_after(text, anchor, percent=pct) or A.amount_after(text, 0, percent=pct)
     if m is None:
         return _bare_figure(index, chunk, text, anchor)
+    if re.match(r"\s*/\s*[年月人次天台辆件个]", text[m.end():]):
+        return None  # "460万元/年" is a cost indicator's rate, not what was budgeted
     if m.start() < anchor:
         # A figure before the item belongs to what precedes it: "公务用车购置及运行费支出
         # 317.8万元，占“三公”经费的54.43%" gives no 三公 total, and "收入预算50665.50万元，…

@@ -182,10 +182,11 @@ def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float,
         # ("服务器" in 买服务器花多少钱): without it the sentence is about something else.
         required = w.concept.item or (not w.concept.cue and (w.known or lone) and len(w.concept.word) >= 2
                                       and w.weight >= ANSWER.distinctive_share * top)
-        # A part of an everyday word is not the word ("服务类采购" does not say 服务器); a
-        # part of a budget term may be ("收入、支出预算总计" says 收支预算总计).
+        # Parts of a word say it only with its head, the last part (Chinese compounds are
+        # head-final): "收入、支出预算总计" says 收支预算总计, but "服务类采购" says no 服务器
+        # and "人代会二次会议专项经费" no 会议服务.
         said = max(own, said_by_heading)
-        if required and (not said or (said <= ANSWER.word_part and not _is_term(w.concept))):
+        if required and (not said or (said <= ANSWER.word_part and not _head_said(w.concept.word, f))):
             missing.append(w.concept.word)
     return got / total, missing
 
@@ -195,8 +196,9 @@ def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float,
 _SUBJECTLESS = re.compile(r"(比|较|与|同)(上年|上一年|去年|20\d\d年)")
 
 
-def _is_term(c: Concept) -> bool:
-    return any(a in _BUDGET for a in (c.word,) + tuple(c.alts))
+def _head_said(word: str, text_flat: str) -> bool:
+    parts = _parts(word)
+    return bool(parts) and parts[-1] in text_flat
 
 
 def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Sentence]:
