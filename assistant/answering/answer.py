@@ -249,8 +249,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         if _INDICATOR.search(text) and not part.percent:
             return None  # a performance indicator's target or score ("95%得满分"), not an amount
         m = (A.AMOUNT if part.percent else A.MONEY).search(text, anchor) or A.NUMBER.search(text, anchor)
-        if not m:
-            return None
+        if not m or (not part.percent and re.match(r"\s*[%％]", text[m.end():])):
+            return None  # "0%" in a row is a share, not an amount
         fig = m.group().strip()
         unit = None if A.AMOUNT.fullmatch(fig) else _table_unit(index, chunk)
         if unit == "元":

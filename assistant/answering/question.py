@@ -259,20 +259,41 @@ def _parts(text: str, q: Question) -> list[Part]:
     if not parts:
         parts = [_part(text, kind_of(text, q.codes), q)]
     parts = _merge_code_parts(parts, q)
-    return parts
+    return [one for p in parts for one in _per_item(p)]
+
+
+def _per_item(part: Part) -> list[Part]:
+    """"三公、会议费、培训费加起来一共多少": several items asked as one amount are answered
+    one by one, each with its own quote (a sum no document states is no figure to give)."""
+    items = [c for c in part.items if not is_total(c)]
+    if part.kind not in ("amount", "change") or len(items) < 2:
+        return [part]
+    rest = [c for c in part.concepts if not c.item]
+    return [Part(text=part.text, kind=part.kind, concepts=[item] + rest, units=part.units, final=part.final,
+                 initial=part.initial, percent=part.percent) for item in items]
 
 
 def _merge_code_parts(parts: list[Part], q: Question) -> list[Part]:
     """"是什么科目，多少钱" / "编码是多少，多少钱": the code (or its name) is the answer's
     head and the amount comes with it: one code part that states both."""
     if len(parts) >= 2 and parts[0].kind in ("code_name", "code_of") and parts[1].kind == "amount":
-        parts[0].concepts += [c for c in parts[1].concepts if c not in parts[0].concepts]
+        # "…编码是多少，多少钱": the money is the code's, not the budget as a whole.
+        parts[0].concepts += [c for c in parts[1].concepts if c not in parts[0].concepts and not is_total(c)]
         return [parts[0]] + parts[2:]
     return parts
 
 
 # The budget as a whole, when a question names no item but 预算/收入/支出 ("预算比去年多了多少").
-_TOTAL = re.compile(r"预算|收入|支出|总额|总计|经费")
+_TOTAL = re.compile(r"预算|收入|支出|总额|总计|经费|花|钱")
+
+
+_SPENT = re.compile(r"花|用了|支出|开支")
+_RECEIVED = re.compile(r"收进|收入|进账|拨了")
+
+
+def is_total(c: Concept) -> bool:
+    """The concept _total_concept made (a document's total, asked with no item)."""
+    return c.item and c.word.endswith("总额") and c.alts == lexicon.load().totals.get(c.word[:-2], ())
 
 
 def _total_concept(word: str) -> Concept:
@@ -328,15 +349,20 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         if doc_words:
             # "有多少人", "有公车吗": what is counted, in the words documents count it with
             # ("共有车辆0辆", "实有人员72人"); a cue that ranks, never a word that must be said.
+            # The unit asked in ("多少台车") is no word to find.
+            out = [c for c in out if c.word not in units]
             out.append(Concept("·".join(units), doc_words, False, "count"))
     plain = [c for c in out if not c.cue and c.word not in ("部门", "单位", "本级")]
     totals = lexicon.load().totals
     if plain and all(c.word in totals for c in plain):
         # "决算支出总共多少", "2019年收入预算": a bare 支出/收入 asks the document's total of it.
         out = [c for c in out if c not in plain] + [_total_concept(plain[0].word if len(plain) == 1 else "收支")]
-    elif not any(c.item or not c.cue for c in out) and _TOTAL.search(flat):
-        # "北京发改委2026年预算为啥少了1100多万", "预算比去年多了多少": the budget as a whole.
-        out.append(_total_concept("预算"))
+    elif not any(c.item or (not c.cue and len(c.word) > 1) for c in out) \
+            and (_TOTAL.search(flat) or kind in ("amount", "change", "reason")):
+        # "北京发改委2026年预算为啥少了1100多万", "2026年的钱比上年多了还是少了": the budget as a
+        # whole; "实际总共花了多少钱" its spending, "能收进多少钱" its income.
+        side = "支出" if _SPENT.search(flat) else ("收入" if _RECEIVED.search(flat) else "预算")
+        out.append(_total_concept(side))
     return Part(text=clause.strip(), kind=kind, concepts=out, units=_count_units(flat) if kind in ("count", "compare", "yesno")
                 else (), final=final, initial=initial, percent=bool(_PERCENT.search(flat)))
 

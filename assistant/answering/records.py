@@ -52,7 +52,7 @@ def from_records(index, q: Question, part: Part, sc: Scope) -> RecordAnswer | No
                 coverage, missing = cover(weights, said)
                 if missing or coverage < ANSWER.min_row_coverage:
                     continue
-            cell = _column(part, sc, cells)
+            cell = _column(part, sc, cells, items)
             if cell is None:
                 continue
             if best is None or score > best.score:
@@ -90,11 +90,20 @@ def _row_score(q: Question, part: Part, asked: list[str], items, f: Figure) -> f
     return 1.0 + phrase / 10 + (0.5 if said_label else 0.0) + precision - (0.5 if part_table else 0.0)
 
 
-def _column(part: Part, sc: Scope, cells: list[Figure]) -> Figure | None:
+def _column(part: Part, sc: Scope, cells: list[Figure], items=()) -> Figure | None:
     """The cell of the column the question means."""
     money = [c for c in cells if c.unit != "%" and c.value_text.lstrip("+-") != ""]
     if not money:
         return None
+    f = cells[0]
+    alts = {A.flat(a) for c in items for a in c.alts}
+    if _is_total(f) and A.owned_by_other_item(f.table_title, 0, len(f.table_title), alts):
+        # The total row of a table of several items ("“三公”经费、会议费、培训费支出预算表"):
+        # its first value is their sum; the asked item's figure is in the column named for it.
+        named = [c for c in money if c.column and any(a in A.flat(c.column) for a in alts)]
+        if not named:
+            return None
+        money = named
 
     def header(c: Figure) -> str:
         return c.column or ""
