@@ -12,6 +12,7 @@ SHARED = REPO.parent / "shared"
 SHARED_TEXT = SHARED / "corpus" / "text"
 SHARED_ORIG = SHARED / "corpus" / "orig"
 DEV = SHARED / "eval" / "dev.jsonl"
+DEV2 = SHARED / "eval" / "dev2.jsonl"
 GRADER = SHARED / "eval" / "grade.py"
 
 needs_shared = pytest.mark.skipif(not SHARED_TEXT.is_dir(),
@@ -34,3 +35,23 @@ def demo_index(tmp_path_factory):
     path = tmp_path_factory.mktemp("demo-index")
     build([CORPUS], path, embedder_spec="hash", report=None)
     return Index.load(path)
+
+
+@pytest.fixture(scope="session")
+def real_index_path(tmp_path_factory):
+    """An index of the whole shared corpus (../shared/corpus/text), BM25 only, built once per
+    test session (about 80 s on 2 cores); skipped when ../shared is absent."""
+    if not SHARED_TEXT.is_dir():
+        pytest.skip(f"real corpus not found at {SHARED_TEXT} (../shared is absent)")
+    from assistant.index.build import build
+
+    path = tmp_path_factory.mktemp("real-index") / "index"
+    build([SHARED_TEXT], path, embedder_spec="none", report=None)
+    return path
+
+
+@pytest.fixture(scope="session")
+def real_index(real_index_path):
+    from assistant.index import Index
+
+    return Index.load(real_index_path)

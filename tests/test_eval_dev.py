@@ -1,8 +1,13 @@
-"""End to end on the real corpus: index ../shared/corpus/text, answer the dev set, grade it.
+"""End to end on the real corpus: index ../shared/corpus/text, answer the dev sets, grade them
+with ../shared/eval/grade.py.
 
-Slow (about two minutes). The embedder defaults to "none" (BM25 only) so CI stays within
-its time; set BUDGET_QA_EVAL_EMBEDDER=use to grade the default configuration
-(benchmarks/run_eval.py reports both).
+Slow (the shared session index takes about 80 s, answering both sets about 10 s). BM25 only
+(the embedder "none"), so CI stays within its time; benchmarks/answer_quality.py reports the
+same figures for any configuration.
+
+The floors are what was measured when they were set, less a few points (measured on
+2026-12-01: dev 98.1% / precision 100%, dev2 90.6% / precision 93.8%): a change that costs
+more than that is a regression, not noise.
 """
 from __future__ import annotations
 
@@ -14,44 +19,70 @@ import sys
 
 import pytest
 
-from conftest import DEV, GRADER, REPO, SHARED_TEXT, needs_shared
+from conftest import DEV, DEV2, GRADER, REPO, SHARED_TEXT, needs_shared
 
 pytestmark = [needs_shared, pytest.mark.slow]
 
+FLOORS = {  # set: (score %, precision %)
+    "dev": (94.0, 97.0),
+    "dev2": (87.0, 91.0),
+}
 
-@pytest.fixture(scope="module")
-def graded(tmp_path_factory):
-    tmp = tmp_path_factory.mktemp("dev")
+
+def _grade(index, questions, tmp) -> tuple[str, list[dict]]:
     env = {**os.environ, "PYTHONPATH": str(REPO)}
-    embedder = os.environ.get("BUDGET_QA_EVAL_EMBEDDER", "none")
-    index = tmp / "index"
-    subprocess.run([sys.executable, "-m", "assistant", "index", "build", str(SHARED_TEXT), "--index", str(index),
-                    "--embedder", embedder], check=True, env=env, capture_output=True, timeout=1500)
-    answers = tmp / "answers.jsonl"
+    answers = tmp / (questions.stem + "-answers.jsonl")
     with open(answers, "w", encoding="utf-8") as out:
-        subprocess.run([sys.executable, "-m", "assistant", "ask", "--index", str(index), "--jsonl", str(DEV)],
-                       check=True, env=env, stdout=out, timeout=600)
-    report = subprocess.run([sys.executable, str(GRADER), str(DEV), str(answers), "--corpus", str(SHARED_TEXT),
+        subprocess.run([sys.executable, "-m", "assistant", "ask", "--index", str(index), "--jsonl", str(questions)],
+                       check=True, env=env, stdout=out, timeout=900)
+    report = subprocess.run([sys.executable, str(GRADER), str(questions), str(answers), "--corpus", str(SHARED_TEXT),
                              "--show-misses"], check=True, capture_output=True, text=True).stdout
     print(report)
     return report, [json.loads(line) for line in answers.read_text(encoding="utf-8").splitlines()]
 
 
-def test_dev_score_at_least_60_percent(graded):
-    report, _ = graded
-    score = float(re.search(r"^score \d+/\d+ = ([\d.]+)%", report, re.M).group(1))
-    assert score >= 60.0, report
+@pytest.fixture(scope="module")
+def graded(real_index_path, tmp_path_factory):
+    tmp = tmp_path_factory.mktemp("graded")
+    return {name: _grade(real_index_path, path, tmp) for name, path in (("dev", DEV), ("dev2", DEV2))}
 
 
-def test_every_quote_is_verbatim(graded):
-    report, answers = graded
+def _figure(report: str, pattern: str) -> float:
+    m = re.search(pattern, report, re.M)
+    assert m, report
+    return float(m.group(1))
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_score_and_precision_hold_their_floors(graded, name):
+    report, _ = graded[name]
+    score = _figure(report, r"^score \d+/\d+ = ([\d.]+)%")
+    precision = _figure(report, r"^precision: \d+/\d+ stated answers right \(([\d.]+)%\)")
+    floor_score, floor_precision = FLOORS[name]
+    assert score >= floor_score, report
+    assert precision >= floor_precision, report
+
+
+@pytest.mark.parametrize("name", sorted(FLOORS))
+def test_every_quote_is_verbatim(graded, name):
+    report, _ = graded[name]
     m = re.search(r"quotes verbatim in their source: (\d+)/(\d+)", report)
     assert int(m.group(2)) > 0 and m.group(1) == m.group(2), report
 
 
-def test_every_dev_question_answered_with_contract_fields(graded):
-    _, answers = graded
-    ids = [json.loads(line)["id"] for line in DEV.read_text(encoding="utf-8").splitlines() if line.strip()]
+def test_every_negative_is_not_found(graded):
+    """The questions the corpus cannot answer (a department, item or year it does not hold)
+    are all 未找到: a confident wrong figure is the worst outcome."""
+    for name in FLOORS:
+        report, _ = graded[name]
+        m = re.search(r"negative: (\d+)/(\d+) said not found", report)
+        assert m and m.group(1) == m.group(2), report
+
+
+@pytest.mark.parametrize("name,path", [("dev", DEV), ("dev2", DEV2)])
+def test_every_question_answered_with_contract_fields(graded, name, path):
+    _, answers = graded[name]
+    ids = [json.loads(line)["id"] for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
     assert [a["id"] for a in answers] == ids
     for a in answers:
         assert isinstance(a["found"], bool) and a["answer"]
