@@ -164,7 +164,7 @@ class AppState:
             raise RequestError(400, "请再给 year（各部门比较）或 department（各年度比较）：不同年份的数字不宜并列")
         if rows is None:
             rows = self.figures(f)
-        return {"item": f.item, "filters": asdict(f), "figures": len(rows), **series(headline_first(rows))}
+        return {"item": f.item, "filters": asdict(f), "figures": len(rows), **series(rows)}
 
     def audit_docs(self, docs: list[str] | None) -> list[str]:
         """Checked document names for an audit ([] = the whole index)."""
@@ -218,25 +218,6 @@ def search_json(page: SearchPage) -> dict[str, Any]:
             "sort": page.sort, "order": "desc" if page.descending else "asc", "documents": page.documents,
             "results": [asdict(r) for r in page.results], "related": [asdict(r) for r in page.related],
             "reason": page.reason, "suggestions": page.suggestions}
-
-
-def headline_first(figures: list[Figure]) -> list[Figure]:
-    """The figures reordered so that query.series, which charts the first figure of each
-    department or year, takes the one the document states as the item's amount.
-
-    In document order the first 公务接待费 of 江苏高院's 2017 budget is the table row
-    "30217 公务接待费 50.72" (the office-cost share of 基本支出), while the disclosure's
-    own statement is "公务接待费预算支出 185.72 万元". So: sentences before table rows
-    (DESIGN: prefer the prose sentence, the table cross-checks it); among sentences, the
-    document's own measure (预算 in a budget, 决算 in a final account) first; a figure said
-    of the year before (上年) never stands for the document's year.
-    """
-    def rank(f: Figure) -> tuple[int, int]:
-        own = "决算" if "决算" in (f.doc_kind or "") else "预算"
-        measure = 0 if f.measure == own else 1 if not f.measure else 2
-        return (0 if f.origin == "prose" else 1, measure)
-
-    return sorted((f for f in figures if f.measure != "上年"), key=rank)  # stable: document order within a rank
 
 
 def findings_json(found: list[Finding]) -> dict[str, Any]:

@@ -171,7 +171,9 @@ _CHANGE_ONLY = re.compile(
 def _sentence_checks(ctx: _Doc, chunks, figures) -> list[Finding]:
     out = []
     flat, pos = _flat_map(ctx.text)  # sentences broken over lines ("预算执行数为\n43269.3万元") read whole
+    stated_prior: list[tuple[int, int]] = []  # sentences that state the prior figure themselves
     for m in _PRIOR_CURRENT.finditer(flat):
+        stated_prior.append(m.span())
         prior = _num(m.group("prior")) * _WAN[m.group("pu")]
         cur = _num(m.group("cur")) * _WAN[m.group("cu")]
         a, b = pos[m.start()], pos[min(m.end(), len(pos) - 1)]
@@ -197,6 +199,8 @@ def _sentence_checks(ctx: _Doc, chunks, figures) -> list[Finding]:
                 out.append(ctx.finding("percent", a, b, "所说的增减百分比与两个数不符",
                                        f"{'增加' if cur > prior else '减少'}{pct:.2f}%", f"{d}{m.group('pct')}%"))
     for m in _CHANGE_ONLY.finditer(flat):
+        if any(a < m.end() and m.start() < b for a, b in stated_prior):
+            continue  # "上年预算数为50万元，…45万元，比上年增加5万元": checked against the stated 50 above
         cur = _num(m.group("cur")) * _WAN[m.group("cu")]
         amount = _num(m.group("amount")) * _WAN[m.group("au")]
         prior = cur - amount if m.group("dir") == "增加" else cur + amount

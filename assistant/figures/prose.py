@@ -47,7 +47,12 @@ def stated_in(sentence: str, owner: str = "") -> list[Stated]:
     trimmed off the front of an item ("江苏省政协办公厅本年支出预算合计…")."""
     out: list[Stated] = []
     last_end = 0
+    reason_at = REASON.search(sentence)
     for m in MONEY.finditer(sentence):
+        if reason_at and m.start() > reason_at.start():
+            # "主要原因是基本支出增加人员经费1408.29万元": a figure inside the reason is a cause
+            # (a part's change), not the level of the item it names.
+            break
         before = sentence[last_end:m.start()]
         if _change_size(sentence, m.start()):
             if out and not out[-1].change:
@@ -106,12 +111,14 @@ def measure_only(said: str) -> bool:
 
 def _term(words: str) -> str:
     """The budget term the words are about: an item before other terms ("“三公”经费财政拨款
-    支出" is about 三公经费), then the longest ("本年支出预算合计" -> 支出预算合计); "" if none."""
+    支出" is about 三公经费), then the one ending nearest the figure, then the longest
+    ("本年支出预算合计" -> 支出预算合计); "" if none."""
     flat = re.sub(r"\s+", "", words).replace("“", "").replace("”", "")
     found = [t for t in _ITEMS if t in flat]
     if not found:
         return ""
-    return max(found, key=lambda t: (t in _ITEM_SET, len(t), -flat.find(t)))
+    # The item nearest the figure: "基本支出增加人员经费" is about 人员经费.
+    return max(found, key=lambda t: (t in _ITEM_SET, flat.rfind(t) + len(t), len(t)))
 
 
 def _canonical(said: str) -> str:

@@ -31,6 +31,7 @@ _TOKEN = re.compile(
     r"|\S")
 _CODE = re.compile(r"^(?:\d{3}|\d{5}|\d{7}|\d{3}\s\d{2}(?:\s\d{2})?|[A-Za-z0-9]{2,}(?:-[A-Za-z0-9]{2,}){2,})$")
 _YEAR = re.compile(r"^20[0-4]\d$")
+_SPACED_CODE = re.compile(r"\s*(\d{3}[ \t]\d{2}(?:[ \t]\d{2})?)(?=[ \t]+\D)")
 _TOTAL_LABEL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|合计数|本年合计)$")
 _UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
 _PROSE_LABEL = re.compile(r"万元|比上年|比年|较上年|增加|减少|主要原因|主要用于|。")
@@ -101,6 +102,11 @@ def _align(names: list[str], n: int) -> list[str]:
 def _segments(line: str, offset: int) -> list[Row]:
     """The row segments of one line: label text followed by a run of values."""
     tokens = [(m.group(), m.start(), m.end()) for m in _TOKEN.finditer(line)]
+    spaced = _SPACED_CODE.match(line)
+    if spaced:
+        # "201 03 01\t行政运行\t80.20": a subject code written in class, item and section
+        # parts is one label cell, not three values ("03", "01").
+        tokens = [(spaced.group(1), spaced.start(1), spaced.end(1))] + [t for t in tokens if t[1] >= spaced.end(1)]
     out: list[Row] = []
     label: list[tuple[str, int, int]] = []
     values: list[tuple[str, int, int]] = []
