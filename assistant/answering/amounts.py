@@ -6,6 +6,7 @@ in a cited source is never stated.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 from assistant.tokenize import ITEM_TERMS
 
@@ -41,6 +42,7 @@ _WAN = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
 _BRACKETS = str.maketrans("（）", "()")
 
 
+@lru_cache(maxsize=200_000)
 def flat(text: str) -> str:
     """The text without spaces, line breaks and curly quotes, brackets half-width
     ("“三公” 经费" -> 三公经费, "因公出国（境）费" -> 因公出国(境)费)."""

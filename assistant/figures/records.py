@@ -46,5 +46,8 @@ class Figure:
 
     @classmethod
     def from_row(cls, row: dict) -> Figure:
-        names = {f.name for f in fields(cls)}
+        names = _FIELD_NAMES.get(cls) or _FIELD_NAMES.setdefault(cls, frozenset(f.name for f in fields(cls)))
         return cls(**{k: v for k, v in row.items() if k in names})
+
+
+_FIELD_NAMES: dict[type, frozenset[str]] = {}  # from_row runs once per stored figure: fields() once

@@ -100,6 +100,21 @@ def read_findings_by_doc(path: Path) -> dict[str, list]:
     return out
 
 
+def read_doc(path: Path, doc_id: str) -> list[Figure] | None:
+    """The figures of one document, in insertion order (None when there is no file): one
+    indexed query, so the first answer does not wait for every document's figures."""
+    path = Path(path)
+    if not path.exists():
+        return None
+    con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+    con.row_factory = sqlite3.Row
+    try:
+        return [Figure.from_row(dict(r)) for r in con.execute("SELECT * FROM figures WHERE doc_id = ? ORDER BY id",
+                                                                 (doc_id,))]
+    finally:
+        con.close()
+
+
 def read_by_doc(path: Path) -> dict[str, list[Figure]]:
     out: dict[str, list[Figure]] = {}
     for fig in read_all(path):

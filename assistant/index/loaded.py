@@ -142,13 +142,14 @@ class Index:
         """The figures table rows of one document (figures.sqlite when the build wrote it,
         else extracted from the stored chunks once and kept)."""
         cache = self.__dict__.setdefault("_figures", {})
-        if not cache and getattr(self, "generation_path", None) is not None:
+        if doc_id in cache:
+            return cache[doc_id]
+        if getattr(self, "generation_path", None) is not None:
             from assistant.figures import store as figures_store
 
-            path = self.generation_path / figures_store.FILENAME
-            if path.exists():
-                cache.update(figures_store.read_by_doc(path))
-                cache.setdefault("__loaded__", [])
+            stored = figures_store.read_doc(self.generation_path / figures_store.FILENAME, doc_id)
+            if stored is not None:
+                cache[doc_id] = stored
         if doc_id not in cache:
             from assistant.figures.extract import extract_figures
 
