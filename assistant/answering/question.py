@@ -351,6 +351,9 @@ def _part(clause: str, kind: str, q: Question) -> Part:
             # ("共有车辆0辆", "实有人员72人"); a cue that ranks, never a word that must be said.
             # The unit asked in ("多少台车") is no word to find.
             out = [c for c in out if c.word not in units]
+            # jieba reads "几辆车" as 几/辆车: the unit glued to the thing is not a word to find.
+            out = [Concept(c.word[1:], tuple(a[1:] if a[:1] in units else a for a in c.alts), c.item, c.cue)
+                   if len(c.word) > 1 and c.word[0] in units and not c.cue else c for c in out]
             out.append(Concept("·".join(units), doc_words, False, "count"))
     plain = [c for c in out if not c.cue and c.word not in ("部门", "单位", "本级")]
     totals = lexicon.load().totals
