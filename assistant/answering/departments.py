@@ -201,13 +201,18 @@ class DepartmentResolver:
         s = self.settings
         places = self._places(run)
         inside = {i for a, b in places for i in range(a + 1, b)}
-        after = {b for _, b in places}
+        # "北京的卫健委": a 的 after a place name joins it to the name that follows.
+        joined = {a: b for a, b in places if run[b:b + 1] == "的"}
+        after = {b for _, b in places} | {b + 1 for b in joined.values()}
         out: list[Mention] = []
         for end in range(2, len(run) + 1):
             for start in range(max(0, end - s.max_span), end - 1):
                 if start in inside:
                     continue
                 span = run[start:end]
+                b = joined.get(start)
+                if b is not None and end > b + 1:
+                    span = run[start:b] + run[b + 1:end]
                 # Read without a region only where a name can start: "南京信访局" is not any
                 # 信访局, and right after a place name the user named the region.
                 regionless = start not in after and (start == 0 or run[start - 1] in _BOUNDARY)

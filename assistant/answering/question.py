@@ -373,6 +373,10 @@ def _part(clause: str, kind: str, q: Question) -> Part:
 def _counted(flat: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(units, document words) of what a question counts, read first from the words after
     几/多少 ("江苏省人民检察院有几辆车" counts 车, not the 人 of 人民)."""
+    # "名下有车吗": the 名 of a stopword (名下) is no count of people.
+    for w in sorted((w for w in lexicon.load().stopwords if len(w) >= 2 and not re.search(r"几|多少|人|次", w)),
+                    key=len, reverse=True):
+        flat = flat.replace(w, " ")
     m = re.search(r"几|多少", flat)
     for text in ((flat[m.end():m.end() + 8],) if m else ()) + (flat,):
         for words, units, doc_words in lexicon.load().count_units:
