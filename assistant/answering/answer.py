@@ -18,6 +18,7 @@ from assistant.answering.evidence import Sentence, Weighted, sentences_of, split
 from assistant.answering.across import across, is_series
 from assistant.answering.question import Part, Question, understand
 from assistant.answering.records import from_records
+from assistant.figures.extract import unit_above
 from assistant.answering.retrieve import part_tokens, retrieve
 from assistant.answering.scope import Scope, scope
 from assistant.answering.settings import ANSWER, RETRIEVAL
@@ -256,17 +257,18 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         if not m or (not part.percent and re.match(r"\s*[%％]", text[m.end():])):
             return None  # "0%" in a row is a share, not an amount
         fig = m.group().strip()
-        unit = None if A.AMOUNT.fullmatch(fig) else _table_unit(index, chunk)
+        unit = None if A.AMOUNT.fullmatch(fig) else _table_unit(index, chunk, s.start)
         if unit == "元":
             wan = A.number_of(fig)
             return fig + "元", f"{fig}元（{wan / 10000:,.2f}万元，表内数）" if wan is not None else fig
         return fig, f"{fig}（表内数，单位：{unit}）" if unit else fig
     if part.kind != "code_amount" and not A.figure_attached(A.flat(text), _spots(weights, A.flat(text))):
-        return None
+        # No amount with a unit at all: a table printed one cell a line may hold it bare.
+        return _bare_figure(index, chunk, text, anchor, at=s.start) if not A.AMOUNT.search(text) else None
     pct = part.percent
     m = A.amount_after(text, anchor, percent=pct) or A.amount_after(text, 0, percent=pct)
     if m is None:
-        return _bare_figure(index, chunk, text, anchor)
+        return _bare_figure(index, chunk, text, anchor, at=s.start)
     if re.match(r"\s*/\s*[年月人次天台辆件个]", text[m.end():]):
         return None  # "460万元/年" is a cost indicator's rate, not what was budgeted
     if m.start() < anchor:
@@ -311,17 +313,22 @@ def _in_list(text: str, start: int, end: int) -> bool:
     return bool(re.search(r"用于|包括|包含|主要是|主要有|涵盖|如|等", clause))
 
 
-def _bare_figure(index, chunk, text: str, anchor: int, reach: int = 60) -> tuple[str, str] | None:
+def _bare_figure(index, chunk, text: str, anchor: int, reach: int = 60, at: int = 0) -> tuple[str, str] | None:
     """A table printed one cell per line ("项目名称\n电子政务网络到村光纤租用费\n…预算数\n
     168.30", under "单位：万元"): the first plain number after the item, in the table's unit."""
-    unit = _table_unit(index, chunk)
-    if not unit:
-        return None
+    unit = _table_unit(index, chunk, at)
+    if not unit or _INDICATOR.search(text):
+        return None  # no unit to read it in, or a performance indicator's targets ("≥80%", "2项")
     for m in A.NUMBER.finditer(text, anchor):
         if m.start() - anchor > reach:
             break
         if re.fullmatch(r"20[0-4]\d|\d{3,7}", m.group()) and "." not in m.group():
             continue  # a year or a code, not an amount
+        line = text[text.rfind("\n", 0, m.start()) + 1:].split("\n", 1)[0]
+        if "." not in m.group() and line.strip() != m.group():
+            continue  # "表10", "第3季度": a bare amount has cents or a line of its own
+        if re.match(r"\s*(?:[%％个项人次名辆台套件家条所处批页])", text[m.end():]) or text[:m.start()].endswith("第"):
+            continue  # a count, a share or a page number ("第24页"), not an amount
         return m.group(), f"{m.group()}（表内数，单位：{unit}）"
     return None
 
@@ -444,18 +451,14 @@ def _has_code(q: Question, text: str) -> bool:
     return any(c in f for c in q.codes)
 
 
-_UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
 _COUNT_HEADER = re.compile(r"人数|编制数|实有|车辆数|辆|台数|个数|数量")
 _COUNT_REACH = 60  # a count further than this after the item counts something else
 
 
-def _table_unit(index, chunk, reach: int = 3000) -> str | None:
-    """The unit a table states above its rows ("单位：万元"): Shanghai tables are in 元
-    while their text is in 万元, so a bare table number needs it."""
-    doc = index.docs[chunk.doc_id]
-    start = chunk.raw_span(0, 1)[0]
-    found = list(_UNIT.finditer(doc.text, max(0, start - reach), start + len(chunk.text)))
-    return found[-1].group(1) if found else None
+def _table_unit(index, chunk, at: int = 0) -> str | None:
+    """The unit a table states above the row (figures.extract.unit_above): Shanghai tables
+    are in 元 while their text is in 万元, so a bare table number needs it."""
+    return unit_above(index.docs[chunk.doc_id].text, chunk, at) or None
 
 
 # ---------------------------------------------------------------- ranking bonuses

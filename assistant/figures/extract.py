@@ -16,7 +16,8 @@ from assistant.figures.tables import Row, rows_of
 from assistant.records import Chunk, Document
 
 _WAN = {"亿元": 10000.0, "万元": 1.0, "千元": 0.1, "元": 0.0001}
-_UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
+# "单位：万元", "金额单位：元", or a header cell "预算金额（万元）".
+UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)|金额\s*[（(]\s*(亿元|万元|千元|元)\s*[）)]")
 _MONEY = re.compile(r"([\d,]+(?:\.\d+)?)\s*(亿元|万元|千元|元)")
 _SENT = re.compile(r"[^。；！？!?;]+[。；！？!?;]?")
 _TABLE_TITLE = re.compile(r"表$|表[（(]|一览")
@@ -29,7 +30,7 @@ def extract_figures(doc: Document, chunks: list[Chunk]) -> list[Figure]:
     for chunk in chunks:
         title = _table_title(chunk)
         if chunk.kind == "table" or title:
-            unit = _unit_above(doc.text, chunk)
+            unit = unit_above(doc.text, chunk)
             for row in rows_of(chunk.text, title or (chunk.section[-1] if chunk.section else ""), unit):
                 out += _row_figures(doc, chunk, row, lines)
         # Sentences too, wherever they stand: a chunk may hold a table and the note after
@@ -59,11 +60,18 @@ def _table_title(chunk: Chunk) -> str:
     return ""
 
 
-def _unit_above(text: str, chunk: Chunk, reach: int = 3000) -> str:
-    """The unit a table states above (or in) its rows: "单位：万元"."""
-    start = chunk.raw_span(0, 1)[0] if chunk.segments else 0
-    found = list(_UNIT.finditer(text, max(0, start - reach), start + len(chunk.text)))
-    return found[-1].group(1) if found else ""
+def unit_above(text: str, chunk: Chunk, at: int = 0, reach: int = 3000) -> str:
+    """The unit a table states: "单位：万元" or a header "预算金额（万元）". For the row at
+    chunk offset ``at`` the nearest one above it wins (西安市气象局 2022: a "（万元）" table
+    after several "金额单位：元" ones); without ``at``, the last one up to the chunk's end."""
+    if not chunk.segments:
+        return ""
+    start = chunk.raw_span(0, 1)[0]
+    found = []
+    if at:
+        found = list(UNIT.finditer(text, max(0, start - reach), chunk.raw_span(at, at + 1)[0] + 1))
+    found = found or list(UNIT.finditer(text, max(0, start - reach), start + len(chunk.text)))
+    return next(g for g in found[-1].groups() if g) if found else ""
 
 
 def _row_figures(doc: Document, chunk: Chunk, row: Row, lines: list[int]) -> list[Figure]:
