@@ -31,7 +31,8 @@ from typing import Any
 from assistant.records import Chunk, DocMeta, Document
 
 # 2: the manifest lists every file with size and sha256 and checksums itself.
-FORMAT_VERSION = 2
+# 3: segments (segments.py), live.json, stores in keyword/ and vectors/ (or milvus/).
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
 # Generations kept after a publish: the new one and the one it replaced. A server that
@@ -83,14 +84,17 @@ def new_generation(index_dir: Path) -> Path:
     return gen
 
 
-def publish(index_dir: Path, gen: Path) -> None:
+def publish(index_dir: Path, gen: Path, skip: set[str] | frozenset[str] = frozenset()) -> None:
     """Make gen the live generation atomically, then drop generations nobody needs.
 
     Call with the index lock held (lock.py). Refuses a generation whose files do not
-    match its manifest: a damaged index must never become the live one.
+    match its manifest: a damaged index must never become the live one. ``skip``: files
+    linked from the live generation and checked in this build, not hashed again.
     """
     index_dir = Path(index_dir)
-    problem = check_files(gen, load_manifest(gen))
+    manifest = load_manifest(gen)
+    names = [n for n in manifest["files"] if n not in skip] if skip else None
+    problem = check_files(gen, manifest, names) if names is None or names else ""
     if problem:
         raise IndexDamaged(f"refusing to publish {gen.name}: {problem}")
     try:
@@ -153,12 +157,18 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_manifest(gen: Path, info: dict[str, Any]) -> dict[str, Any]:
-    """Write manifest.json last: format, ``info``, and size + sha256 of every file."""
+def write_manifest(gen: Path, info: dict[str, Any], known: dict[str, dict] | None = None) -> dict[str, Any]:
+    """Write manifest.json last: format, ``info``, and size + sha256 of every file.
+
+    ``known``: entries of files hard-linked from a generation whose manifest was checked
+    in this build (the same bytes): taken as they are instead of hashing them again.
+    """
     files = {}
+    known = known or {}
     for p in sorted(gen.rglob("*")):
         if p.is_file() and p.name != MANIFEST:
-            files[p.relative_to(gen).as_posix()] = {"size": p.stat().st_size, "sha256": file_sha256(p)}
+            rel = p.relative_to(gen).as_posix()
+            files[rel] = known.get(rel) or {"size": p.stat().st_size, "sha256": file_sha256(p)}
     manifest = {"format": FORMAT_VERSION, "built_at": time.time(), **info, "files": files}
     manifest["checksum"] = _self_checksum(manifest)
     tmp = gen / (MANIFEST + ".tmp")

@@ -157,6 +157,12 @@ class MilvusCollection:
         res = self.client.query(self.name, filter="", output_fields=["count(*)"])
         return int(res[0]["count(*)"])
 
+    def drop_from(self, key: int) -> None:
+        """Delete rows keyed ``key`` or above: a build that failed after adding them left
+        them, and its statistics were never saved, so none are adjusted."""
+        if self.client.has_collection(self.name):
+            self.client.delete(self.name, filter=f"key >= {int(key)}")
+
     def save(self, folder: Path) -> None:
         """Write where the collection is and its keyword statistics into ``folder``."""
         folder = Path(folder)
