@@ -16,7 +16,7 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import faiss
 import numpy as np

@@ -25,6 +25,9 @@ from assistant.index.backends.base import Filters, Found, Row, RowMeta
 K1 = 1.5
 B = 0.75
 ROWS_FILE = "rows.json"
+# (token, row) pairs scored at once when the matrix is laid out: bounds the float64
+# temporaries to ~200 MB however large the corpus (160 million pairs at 100×).
+MATRIX_BLOCK = 8_000_000
 
 
 class RowTable:
@@ -209,6 +212,11 @@ class Bm25Keyword:
             return np.zeros(len(self.table), dtype=np.float32)
         return model.get_scores(list(tokens))
 
+    def document_frequencies(self) -> dict[str, int]:
+        """token -> rows that hold it (what IDF is computed from), without parsing a row."""
+        df = np.bincount(np.asarray(self.tids), minlength=len(self._model().vocab_dict))
+        return {t: int(df[i]) for t, i in self._model().vocab_dict.items() if i < df.size and df[i]}
+
     # ---- internals
     def _ids(self) -> dict[str, int]:
         if self._vocab_ids is None:
@@ -239,19 +247,21 @@ def _lucene_matrix(tids: np.ndarray, tfs: np.ndarray, pair_end: np.ndarray, leng
     tf / (k1 (1 - b + b dl / avgdl) + tf) in float64, stored as float32."""
     n = int(length.shape[0])
     per_row = np.diff(np.asarray(pair_end), prepend=0)
-    tids = np.asarray(tids, dtype=np.int64)
+    tids = np.asarray(tids)
     df = np.bincount(tids, minlength=n_vocab)
     idf = np.log(1 + (n - df + 0.5) / (df + 0.5)).astype(np.float32)
     avgdl = np.asarray(length, dtype=np.int64).mean() if n else 1.0
+    norm = K1 * ((1 - B) + B * np.asarray(length, dtype=np.float64) / avgdl)  # per row
     row = np.repeat(np.arange(n, dtype=np.int32), per_row)
-    dl = np.asarray(length, dtype=np.float64)[row]
-    tf = np.asarray(tfs, dtype=np.float32)
-    tfc = tf / (K1 * ((1 - B) + B * dl / avgdl) + tf)
-    data = (idf[tids] * tfc).astype(np.float32)
+    data = np.empty(tids.shape[0], dtype=np.float32)
+    for a in range(0, tids.shape[0], MATRIX_BLOCK):  # blocks: float64 temporaries stay small
+        b = a + MATRIX_BLOCK
+        tf = np.asarray(tfs[a:b], dtype=np.float32)
+        data[a:b] = idf[tids[a:b]] * (tf / (norm[row[a:b]] + tf))
     order = np.argsort(tids, kind="stable")  # by token, rows ascending within each
     indptr = np.zeros(n_vocab + 1, dtype=np.int64)
     np.cumsum(df, out=indptr[1:])
-    return {"data": data[order], "indices": row[order].astype(np.int32), "indptr": indptr, "num_docs": n}
+    return {"data": data[order], "indices": row[order], "indptr": indptr, "num_docs": n}
 
 
 # ---------------------------------------------------------------- vectors: FAISS

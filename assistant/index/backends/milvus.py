@@ -26,6 +26,7 @@ weighted with it (a few added documents move the true average by well under 1%).
 from __future__ import annotations
 
 import json
+import logging
 import math
 import threading
 from pathlib import Path
@@ -53,6 +54,11 @@ NO_VECTOR_DIM = 2  # keyword-only index: Milvus still wants a dense field
 def _client(uri: str):
     from pymilvus import MilvusClient
 
+    if uri.endswith(".db"):
+        # pymilvus 3 asks every server for AllocTimestamp, which milvus-lite does not
+        # implement: the call is optional and falls back, but the in-process gRPC server
+        # logs a traceback each time. Quiet that logger only.
+        logging.getLogger("grpc._server").setLevel(logging.CRITICAL)
     return MilvusClient(uri)
 
 
@@ -203,6 +209,9 @@ class MilvusCollection:
             out[i] = out.get(i, 0.0) + idf
         return out
 
+    def document_frequencies(self) -> dict[str, int]:
+        return {t: int(self.df[i]) for i, t in enumerate(self.vocab) if i < self.df.size and self.df[i] > 0}
+
     # ---- internals
     def _count(self, tokens: list[str]) -> dict[int, int]:
         counts: dict[int, int] = {}
@@ -251,6 +260,9 @@ class MilvusKeyword:
 
     def save(self, folder: Path) -> None:
         self.collection.save(folder)
+
+    def document_frequencies(self) -> dict[str, int]:
+        return self.collection.document_frequencies()
 
     def search_text(self, text: str, k: int, filters: Filters | None = None) -> list[Found]:
         """Milvus's own BM25: ``text`` cut by its jieba analyzer."""
