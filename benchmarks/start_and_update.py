@@ -11,7 +11,8 @@ with ``git archive`` into a temporary folder and run with the same .venv):
 * adding, replacing and deleting one document end to end: ``build()`` on the folder,
   then loading the new generation as a server does (LiveIndex) -- the web app's upload,
   replace and delete run exactly this (apps/library.py);
-* warm ``ask`` p50/p95 over the dev and dev2 questions (one pass to warm up first).
+* warm ``ask`` p50/p95 over the dev and dev2 questions (one pass to warm up first), and
+  the dev/dev2 scores of both (grade.py's rule) with how many answers are equal.
 
 Prints each figure for both codes and their ratio. Targets: start <= 5 s, one-document
 change <= 3 s, warm ask p95 <= 20 ms. Timings on a shared machine are noisy: the load
@@ -71,9 +72,10 @@ elif what == "ask":
     from assistant.index import Index
     from assistant.answering.answer import answer
     t = time.perf_counter(); ix = Index.load(index); out["load_s"] = time.perf_counter() - t
-    qs = [json.loads(l)["question"] for f in sys.argv[5:] for l in open(f, encoding="utf-8") if l.strip()]
-    for q in qs:
-        answer(ix, q)
+    rows = [json.loads(l) for f in sys.argv[6:] for l in open(f, encoding="utf-8") if l.strip()]
+    qs = [r["question"] for r in rows]
+    answers = {r["id"]: answer(ix, r["question"]).to_json(r["id"]) for r in rows}
+    json.dump(answers, open(sys.argv[5], "w", encoding="utf-8"), ensure_ascii=False)
     ts = []
     for q in qs:
         t = time.perf_counter(); answer(ix, q); ts.append(time.perf_counter() - t)
@@ -137,6 +139,25 @@ def baseline_code(ref: str, into: Path) -> Path:
     return into
 
 
+def quality(answers: dict) -> dict[str, tuple[int, int]]:
+    """grade.py's rule (answer_quality.right) per question set: (right, total)."""
+    sys.path.insert(0, str(REPO / "benchmarks"))
+    import answer_quality
+
+    grade = answer_quality._grader()
+    out = {}
+    for path in QUESTIONS:
+        rows = answer_quality._rows(path)
+        out[path.stem] = (sum(answer_quality.right(grade, q, answers[q["id"]]) for q in rows if q["id"] in answers),
+                          len(rows))
+    return out
+
+
+def _key(a: dict):
+    c = (a.get("citations") or [{}])[0]
+    return a.get("found"), a.get("answer"), c.get("source"), c.get("line_start"), c.get("quote")
+
+
 def load() -> str:
     return "load average %.2f %.2f %.2f" % os.getloadavg()
 
@@ -168,7 +189,10 @@ def main(argv: list[str] | None = None) -> int:
             for step in ("add", "replace", "delete"):
                 r[step] = min(run[step]["end_to_end_s"] for run in runs)
                 r[step + "_build"] = min(run[step]["build_s"] for run in runs)
-            r.update(probe(code, "ask", str(corpus), str(index), args.embedder, *map(str, QUESTIONS)))
+            answers_file = work / f"{name}-answers.json"
+            r.update(probe(code, "ask", str(corpus), str(index), args.embedder, str(answers_file),
+                           *map(str, QUESTIONS)))
+            r["answers"] = json.loads(answers_file.read_text(encoding="utf-8"))
             print(f"# {name}: done ({load()})", file=sys.stderr)
         rows = [("first build of 255 documents (s)", "first_build_s", None),
                 ("second start of app.py to a served page (s)", "second_start_s", 5.0),
@@ -193,6 +217,13 @@ def main(argv: list[str] | None = None) -> int:
                 line += f"  <= {target:g} {'ok' if now <= target else 'MISSED'}"
             print(line)
         print(f"# questions timed: {results['now']['n']}; {load()}")
+        for name, r in results.items():
+            print(f"answer quality ({name}): " + ", ".join(
+                f"{s} {right}/{total}" for s, (right, total) in quality(r["answers"]).items()))
+        if "before" in results:
+            a, b = results["now"]["answers"], results["before"]["answers"]
+            same = sum(_key(a[i]) == _key(b[i]) for i in a if i in b)
+            print(f"answers equal to before (answer, first source, lines, quote): {same}/{len(a)}")
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
