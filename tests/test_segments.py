@@ -89,6 +89,7 @@ def test_loading_parses_no_chunk_and_the_idf_needs_none(tmp_path):
     build([folder], index, embedder_spec="none", report=None)
     loaded = Index.load(index)
     assert all(c is None for c in loaded.chunks._cache) and all(t is None for t in loaded.tokens._cache)
+    assert loaded.chunk_counts() == Counter(c.doc_id for c in Index.load(index).chunks)
     seeded = evidence._idf(loaded)
     assert all(t is None for t in loaded.tokens._cache)  # the IDF came from the keyword index
     counted = Counter(t for toks in loaded.tokens for t in set(toks))

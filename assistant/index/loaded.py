@@ -131,6 +131,11 @@ class Index:
         pos = self._sorter[at]
         return np.where(self.keys[pos] == keys, pos, -1)
 
+    def chunk_counts(self) -> dict[str, int]:
+        """doc_id -> chunks, from the live table (no chunk parsed; the web app's documents
+        list counts ``c.doc_id for c in index.chunks``, which parses them all)."""
+        return {d.doc_id: d.count for d in self._live}
+
     def chunks_of(self, doc_id: str) -> list[Chunk]:
         i = self.doc_index[doc_id]
         first = int(self.doc_first[i])
