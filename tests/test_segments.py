@@ -5,7 +5,6 @@ from __future__ import annotations
 import importlib.util
 import shutil
 from collections import Counter
-from pathlib import Path
 
 import numpy as np
 import pytest
@@ -15,18 +14,10 @@ from assistant.index import Index, segments, store
 from assistant.index.build import build
 from assistant.tokenize import tokenize
 from conftest import DEMO
+from test_build import _corpus  # n copies of the demo document, each its own department
 
 QUESTION = "魏县政府办2020年公务接待费预算是多少？"
 HAVE_MILVUS = importlib.util.find_spec("pymilvus") is not None and importlib.util.find_spec("milvus_lite") is not None
-
-
-def _corpus(tmp_path: Path, n: int = 4) -> Path:
-    folder = tmp_path / "docs"
-    folder.mkdir(parents=True)
-    text = DEMO.read_text(encoding="utf-8")
-    for i in range(n):
-        (folder / f"doc{i}.txt").write_text(text.replace("魏县政府办", f"魏县第{i}办公室", 1), encoding="utf-8")
-    return folder
 
 
 def _same_index(a: Index, b: Index) -> None:

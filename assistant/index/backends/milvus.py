@@ -237,8 +237,8 @@ class MilvusCollection:
                 "has_vector": r.vector is not None, "dense": vector.tolist()}
 
 
-class MilvusKeyword:
-    """KeywordIndex over the ``terms`` field (our tokens, Lucene BM25)."""
+class _View:
+    """What both interfaces share: rows go to (and leave) the one collection."""
 
     def __init__(self, collection: MilvusCollection) -> None:
         self.collection = collection
@@ -249,6 +249,13 @@ class MilvusKeyword:
     def delete(self, doc_ids: Iterable[str]) -> int:
         return self.collection.delete(doc_ids)
 
+    def save(self, folder: Path) -> None:
+        self.collection.save(folder)
+
+
+class MilvusKeyword(_View):
+    """KeywordIndex over the ``terms`` field (our tokens, Lucene BM25)."""
+
     def search(self, tokens: list[str], k: int, filters: Filters | None = None) -> list[Found]:
         query = self.collection.query_vector(tokens)
         if not query:
@@ -257,9 +264,6 @@ class MilvusKeyword:
 
     def count(self) -> int:
         return self.collection.count()
-
-    def save(self, folder: Path) -> None:
-        self.collection.save(folder)
 
     def document_frequencies(self) -> dict[str, int]:
         return self.collection.document_frequencies()
@@ -287,17 +291,8 @@ class MilvusKeyword:
         return [Found(int(h["key"] if "key" in h else h["id"]), float(h["distance"])) for h in res[0]]
 
 
-class MilvusVectors:
+class MilvusVectors(_View):
     """VectorStore over the ``dense`` field (rows without a vector never match)."""
-
-    def __init__(self, collection: MilvusCollection) -> None:
-        self.collection = collection
-
-    def add(self, rows: Sequence[Row]) -> None:
-        self.collection.add(rows)
-
-    def delete(self, doc_ids: Iterable[str]) -> int:
-        return self.collection.delete(doc_ids)
 
     def search(self, vector: np.ndarray, k: int, filters: Filters | None = None) -> list[Found]:
         vec = np.asarray(vector, dtype=np.float32).ravel()
@@ -311,9 +306,6 @@ class MilvusVectors:
             return 0
         res = col.client.query(col.name, filter="has_vector == true", output_fields=["count(*)"])
         return int(res[0]["count(*)"])
-
-    def save(self, folder: Path) -> None:
-        self.collection.save(folder)
 
 
 # ---------------------------------------------------------------- helpers
