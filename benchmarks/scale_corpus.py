@@ -101,7 +101,8 @@ def make_corpus(scale: int, folder: Path) -> int:
         department = extract_meta(text).department
         for copy in range(scale):
             out = folder / copy_name(copy, src.name)
-            if not out.exists():
+            # same length, so the same bytes: a file of another size was cut short
+            if not out.exists() or out.stat().st_size != src.stat().st_size:
                 out.write_text(Rewrite(copy, department)(text), encoding="utf-8")
             total += out.stat().st_size
     return total
