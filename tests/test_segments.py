@@ -121,3 +121,16 @@ def test_milvus_store_answers_as_the_local_one_and_forgets_a_deleted_document(tm
     tokens = tokenize("公务接待费")
     assert c.bm25_scores(tokens).max() > 0
     assert "doc0.txt" not in {c.doc_list[int(c.chunk_doc[i])].doc_id for i in np.flatnonzero(c.bm25_scores(tokens))}
+
+    # A full rebuild fills a new collection beside the one the running app reads, and
+    # drops only those older than that.
+    first = c.stores.keyword.collection.name
+    build([folder], remote, embedder_spec="hash", report=None, full=True)
+    second = Index.load(remote).stores.keyword.collection.name
+    names = set(c.stores.keyword.collection.client.list_collections())
+    assert second != first and {first, second} <= names
+    build([folder], remote, embedder_spec="hash", report=None, full=True)
+    names = set(c.stores.keyword.collection.client.list_collections())
+    assert first not in names and second in names
+    answer_now = answer(Index.load(remote), QUESTION).to_json("q")
+    assert answer_now["found"] and "50万元" in answer_now["answer"]

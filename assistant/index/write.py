@@ -76,7 +76,7 @@ def write_generation(gen: Path, index_dir: Path, builds: list, prev, embedder_sp
     _write_versions(gen, builds, prev, fresh)
     changed = {d for d in prev.live if d not in {b.doc.doc_id for b in kept}}
     embedded = _write_stores(gen, index_dir, spec, fresh, new_live, kept, changed, compact, prev,
-                             embedder_spec, report, note, known)
+                             embedder_spec, report, note, known, number)
     store.write_manifest(gen, {**info, "embedder": embedder_spec, "store": str(spec), "documents": len(builds),
                                "chunks": sum(d.count for d in live)}, known=known)
     return Written(embedded, compact, number if fresh else 0)
@@ -113,7 +113,7 @@ def _write_versions(gen: Path, builds: list, prev, fresh: list) -> None:
 
 def _write_stores(gen: Path, index_dir: Path, spec, fresh: list, new_live: dict, kept: list, changed: set[str],
                   compact: bool, prev, embedder_spec: str, report: Report | None, note: Note,
-                  known: dict[str, dict]) -> int:
+                  known: dict[str, dict], number: int) -> int:
     """Add the new rows to the keyword index and vector store (deleting what changed),
     or, when nothing changed and the store is local, link its files."""
     if not compact and not fresh and not changed and spec.kind == "local":
@@ -125,7 +125,8 @@ def _write_stores(gen: Path, index_dir: Path, spec, fresh: list, new_live: dict,
                     segments.link_file(p, gen / rel)
                     known[rel] = prev.manifest["files"][rel]
         return 0
-    stores = backends.new_stores(spec) if compact else backends.open_stores(spec, prev.gen, mmap=False)
+    stores = (backends.new_stores(spec, version=segments.name(number)) if compact
+              else backends.open_stores(spec, prev.gen, mmap=False))
     if not compact:
         stores.delete(sorted(changed))
         if spec.kind == "milvus" and fresh:  # rows a failed build left behind under these keys
@@ -134,6 +135,11 @@ def _write_stores(gen: Path, index_dir: Path, spec, fresh: list, new_live: dict,
     embedded = _vectors(index_dir, rows, fresh, embedder_spec, report, note, prune=compact)
     stores.add(rows)
     stores.save(gen)
+    if compact and spec.kind == "milvus":  # collections older than the live generation's
+        keep = {stores.keyword.collection.name}
+        if prev.gen is not None and (prev.gen / "milvus").is_dir():
+            keep.add(backends.saved_collection(prev.gen / "milvus"))
+        backends.drop_unused(spec, keep)
     return embedded
 
 

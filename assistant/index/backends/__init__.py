@@ -111,15 +111,30 @@ class Stores:
             self.keyword.save(gen / "milvus")
 
 
-def new_stores(spec: StoreSpec) -> Stores:
-    """Empty stores (a Milvus collection of that name is dropped: a full build refills it)."""
+def new_stores(spec: StoreSpec, version: str = "") -> Stores:
+    """Empty stores. With Milvus, ``version`` names a new collection beside the one the
+    live generation reads (``<name>_<version>``), so a full refill never empties what a
+    running server searches; without it the collection of that name is emptied."""
     if spec.kind == "local":
         from assistant.index.backends.local import Bm25Keyword, FaissVectors
 
         return Stores(spec, Bm25Keyword(), FaissVectors())
-    col = _collection(spec, None)
+    col = _collection(spec, None, version)
     col.reset()
     return _milvus(spec, col)
+
+
+def drop_unused(spec: StoreSpec, keep: set[str]) -> list[str]:
+    """Drop this index's Milvus collections other than ``keep`` (the new generation's and
+    the one it replaces, still read by servers until they reload); returns their names."""
+    if spec.kind != "milvus":
+        return []
+    col = _collection(spec, None)
+    gone = [n for n in col.client.list_collections()
+            if (n == col.name or n.startswith(col.name + "_")) and n not in keep]
+    for name in gone:
+        col.client.drop_collection(name)
+    return gone
 
 
 def open_stores(spec: StoreSpec, gen: Path, mmap: bool = True) -> Stores:
@@ -131,12 +146,22 @@ def open_stores(spec: StoreSpec, gen: Path, mmap: bool = True) -> Stores:
     return _milvus(spec, _collection(spec, gen / "milvus"))
 
 
+def saved_collection(folder: Path) -> str:
+    """The Milvus collection a generation's saved state names ("" if none)."""
+    import json
+
+    try:
+        return json.loads((Path(folder) / "milvus.json").read_text(encoding="utf-8")).get("collection", "")
+    except (OSError, ValueError):
+        return ""
+
+
 def saved_files(spec: StoreSpec) -> list[str]:
     """The generation's folders that hold this store's files (checked by the manifest)."""
     return ["keyword", "vectors"] if spec.kind == "local" else ["milvus"]
 
 
-def _collection(spec: StoreSpec, folder: Path | None):
+def _collection(spec: StoreSpec, folder: Path | None, version: str = ""):
     try:
         from assistant.index.backends.milvus import DEFAULT_COLLECTION, MilvusCollection
     except ImportError:
@@ -145,7 +170,8 @@ def _collection(spec: StoreSpec, folder: Path | None):
     try:
         if folder is not None:
             return MilvusCollection.load(folder, spec.uri)
-        return MilvusCollection(spec.uri, spec.collection or DEFAULT_COLLECTION)
+        name = spec.collection or DEFAULT_COLLECTION
+        return MilvusCollection(spec.uri, f"{name}_{version}" if version else name)
     except ImportError as e:
         raise StoreError(f"BUDGET_QA_STORE={spec} needs pymilvus and milvus-lite ({e}): install the milvus "
                          "extra (pip install -e '.[milvus]')") from None
