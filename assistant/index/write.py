@@ -125,7 +125,7 @@ def _write_stores(gen: Path, index_dir: Path, spec, fresh: list, new_live: dict,
                     segments.link_file(p, gen / rel)
                     known[rel] = prev.manifest["files"][rel]
         return 0
-    stores = (backends.new_stores(spec, version=segments.name(number)) if compact
+    stores = (backends.new_stores(spec, version=f"s{number}") if compact  # Milvus names: letters, digits, _
               else backends.open_stores(spec, prev.gen, mmap=False))
     if not compact:
         stores.delete(sorted(changed))
