@@ -20,10 +20,13 @@ from benchmarks/embed_speed.py's throughput (--embed-rate, texts per second).
 
 What is measured and what is extrapolated is printed beside each figure:
 * 1× and 10× are built by ``build()`` from the files (read, chunk, figures, stores).
-* 100× in the time a 2-core machine allows: the 1× index's chunks are rewritten as the
-  files are (same rule, token for token) and written through the same write stage in
-  ten batches of 10 copies (segments, stores; the copies get no figures table, whose
-  size is extrapolated), and its ingest time is extrapolated from the 10× rate.
+* 100× in the time a 2-core machine allows: the local keyword index and vectors are made
+  at full size from the 1× ones with numpy (a token holding a digit is a new token in
+  each copy, as the rewrite makes it), saved, memory-mapped and timed as answering uses
+  them (BM25 of every row, dense top 40 unfiltered and within 1%), and the matrix rebuild
+  that every add or delete costs is timed; ingest, the rest of ``ask`` and the serving
+  memory are extrapolated from 10×. ``--full-100x`` instead rewrites the 1× chunks as
+  the files are and writes every copy through the write stage (hours here).
 * A backend whose build would not fit ``--budget-min`` is extrapolated from its 1× and
   10× rates (rows per second), and its latency is not reported.
 """
@@ -128,6 +131,9 @@ if what == "build":
 elif what == "grow":
     import scale_corpus
     out.update(scale_corpus.grow(Path(args["index"]), args["copies"], args["embedder"], args["batch"]))
+elif what == "stores":
+    import scale_corpus
+    out.update(scale_corpus.stores_at(Path(args["index"]), args["scale"], Path(args["folder"]), args["sets"]))
 elif what == "query":
     from assistant.index import Index
     from assistant.answering.answer import answer
@@ -215,6 +221,95 @@ def grow(index: Path, copies: list[int], embedder: str, batch: int) -> dict:
     return {"documents_added": added, "rows_added": rows}
 
 
+def stores_at(index: Path, scale: int, folder: Path, sets: dict) -> dict:
+    """The local keyword index and vectors of ``index`` made ``scale`` times larger with
+    numpy (rows repeated; a token holding a digit is another token in each copy, as the
+    copies rewrite numbers), saved, memory-mapped back, and timed as the Index uses them:
+    BM25 of every row for each dev/dev2 question, and the best 40 vectors (unfiltered,
+    and within 1% of the rows as a named department does)."""
+    import numpy as np
+
+    from assistant.index import store
+    from assistant.index.backends.local import Bm25Keyword, FaissVectors
+    from assistant.index.embed import get_embedder
+    from assistant.index.vectors import VectorIndex
+    from assistant.tokenize import tokenize
+
+    out: dict = {}
+    gen = store.live_generation(index)
+    kw = Bm25Keyword.load(gen / "keyword", mmap=False)
+    kw._ids()
+    vocab = list(kw.vocab)
+    changes = np.fromiter((any(ch.isdigit() for ch in t) for t in vocab), dtype=bool, count=len(vocab))
+    extra = np.cumsum(changes) - 1  # index of a changing token among the changing ones
+    per_copy = int(changes.sum())
+    t = time.perf_counter()
+    big = Bm25Keyword()
+    tids = [np.asarray(kw.tids)]
+    for copy in range(1, scale):
+        ids = np.asarray(kw.tids)
+        tids.append(np.where(changes[ids], len(vocab) + (copy - 1) * per_copy + extra[ids], ids).astype(np.int32))
+    big.tids = np.concatenate(tids)
+    del tids
+    big.tfs = np.tile(np.asarray(kw.tfs), scale)
+    n_pairs = int(kw.pair_end[-1])
+    big.pair_end = np.concatenate([np.asarray(kw.pair_end) + c * n_pairs for c in range(scale)])
+    big.length = np.tile(np.asarray(kw.length), scale)
+    rows = len(kw.table)
+    big.table.keys = np.concatenate([(np.int64(c + 1) << 32) | np.arange(rows, dtype=np.int64) for c in range(scale)])
+    big.table.doc = np.tile(np.asarray(kw.table.doc), scale)
+    big.table.doc_ids, big.table.metas = list(kw.table.doc_ids), list(kw.table.metas)
+    big.vocab = vocab + [f"{vocab[i]}#{c}" for c in range(1, scale) for i in np.flatnonzero(changes)]
+    big._vocab_ids = {tok: i for i, tok in enumerate(big.vocab)}
+    out["rows"], out["pairs"], out["vocab"] = len(big.table), int(big.tids.shape[0]), len(big.vocab)
+    out["made_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    big._model()  # the matrix: what every add or delete of the local store rebuilds
+    out["matrix_s"] = time.perf_counter() - t
+    t = time.perf_counter()
+    big.save(folder / "keyword")
+    out["save_s"] = time.perf_counter() - t
+    vs = FaissVectors.load(gen / "vectors", mmap=False)
+    base = np.stack([vs._index._index.reconstruct(int(k)) for k in vs.table.keys])
+    rng = np.random.default_rng(0)
+    vecs = np.concatenate([base + (rng.standard_normal(base.shape).astype(np.float32) * 0.05 if c else 0)
+                           for c in range(scale)])
+    vkeys = np.concatenate([(np.int64(c + 1) << 32) | (np.asarray(vs.table.keys) & 0xFFFFFFFF) for c in range(scale)])
+    VectorIndex.build(vecs, vkeys).save(folder / "vectors.faiss")
+    out["vectors"] = int(vecs.shape[0])
+    del big, vecs, base
+    out["keyword_mb"] = sum(p.stat().st_size for p in (folder / "keyword").rglob("*") if p.is_file()) / 2**20
+    out["vectors_mb"] = (folder / "vectors.faiss").stat().st_size / 2**20
+    # served: memory-mapped, as Index.load opens them
+    t = time.perf_counter()
+    served = Bm25Keyword.load(folder / "keyword", mmap=True)
+    index_v = VectorIndex.load(folder / "vectors.faiss", mmap=True)
+    out["load_s"] = time.perf_counter() - t
+    qs = [json.loads(line)["question"] for f in sets.values() for line in open(f, encoding="utf-8") if line.strip()]
+    embedder = get_embedder("hash")
+    positions = np.arange(len(served.table), dtype=np.int64)
+    bm, dense, narrow = [], [], []
+    some = vkeys[rng.choice(vkeys.shape[0], size=max(1, vkeys.shape[0] // 100), replace=False)]
+    for q in qs:
+        tokens = tokenize(q)
+        t = time.perf_counter()
+        full = np.zeros(len(positions), dtype=np.float32)
+        full[positions] = served.scores(tokens)
+        bm.append(time.perf_counter() - t)
+        v = embedder.encode([q])[0]
+        t = time.perf_counter()
+        index_v.search(v, 40)
+        dense.append(time.perf_counter() - t)
+        t = time.perf_counter()
+        index_v.search(v, 40, allowed_ids=some)
+        narrow.append(time.perf_counter() - t)
+    for name, ts in (("bm25", bm), ("dense", dense), ("dense_1pct", narrow)):
+        ts.sort()
+        out[name + "_p50_ms"] = 1000 * ts[len(ts) // 2]
+        out[name + "_p95_ms"] = 1000 * ts[int(0.95 * (len(ts) - 1))]
+    return out
+
+
 # ---------------------------------------------------------------- the report
 
 def du(path: Path) -> int:
@@ -258,6 +353,9 @@ def main(argv: list[str] | None = None) -> int:
                     help="texts per second of the real embedder (benchmarks/embed_speed.py)")
     ap.add_argument("--budget-min", type=float, default=60.0, help="longest build to attempt, minutes")
     ap.add_argument("--batch", type=int, default=10, help="100×: copies per write")
+    ap.add_argument("--full-100x", action="store_true",
+                    help="100×: write every copy through the write stage (hours on 2 cores) instead of "
+                         "measuring the stores at full size and extrapolating the rest")
     ap.add_argument("--max-gb", type=float, default=12.0,
                     help="address-space limit of the answering process (a shared machine stays up)")
     args = ap.parse_args(argv)
@@ -274,7 +372,14 @@ def main(argv: list[str] | None = None) -> int:
         print(f"not enough disk under {args.work}: pass --work on a larger disk or fewer --scales", file=sys.stderr)
         return 2
     args.work.mkdir(parents=True, exist_ok=True)
-    rates: dict[str, float] = {}  # seconds per document (ingest), per row (store fill)
+    rates: dict = {}  # seconds per document (ingest), per row (store fill), 10× ask
+    for earlier in sorted(args.work.glob("row-*x-*.json")):  # figures of an earlier run at a smaller scale
+        r = json.loads(earlier.read_text(encoding="utf-8"))
+        if r.get("built") and r["backend"] == "local" and r["scale"] == 10:
+            rates["ask_10x"] = {"p50": r["ask_p50_ms"], "p95": r["ask_p95_ms"], "peak_mb": r["peak_mb"]}
+            rates["ingest_s_per_doc"] = r["build_s"] / (len(list(CORPUS.glob("*.txt"))) * 10)
+        if r.get("built") and r["backend"] == "milvus" and r["scale"] < 100:
+            rates["milvus_s_per_row"], rates["milvus_from"] = r["build_s"] / max(r["rows"], 1), r["scale"]
     local_answers: dict[int, dict] = {}
     table = []
     for scale in scales:
@@ -287,7 +392,9 @@ def main(argv: list[str] | None = None) -> int:
             index = args.work / f"index-{scale}x-{backend}"
             store = "local" if backend == "local" else f"milvus:{args.work / f'milvus-{scale}x.db'}"
             row = {"scale": scale, "backend": backend, "notes": []}
-            if scale >= 100:
+            if scale >= 100 and not args.full_100x:
+                row.update(_stores_only(scale, backend, args, rates))
+            elif scale >= 100:
                 row.update(_grow(scale, backend, index, store, args, rates))
             else:
                 row.update(_build(scale, backend, index, store, args, rates))
@@ -302,11 +409,14 @@ def main(argv: list[str] | None = None) -> int:
                     row[name] = score(name, answers)
                 if backend == "local":
                     local_answers[scale] = answers
+                    if scale == 10:
+                        rates["ask_10x"] = {"p50": q["ask_p50_ms"], "p95": q["ask_p95_ms"], "peak_mb": q["peak_mb"]}
                 elif scale in local_answers:
                     row["same_as_local"] = same_answers(answers, local_answers[scale])
                     row["questions"] = len(answers)
             table.append(row)
             _print_row(row, args)
+            (args.work / f"row-{scale}x-{backend}.json").write_text(json.dumps(row, ensure_ascii=False), encoding="utf-8")
     _print_table(table, args)
     return 0
 
@@ -334,6 +444,37 @@ def _build(scale: int, backend: str, index: Path, store: str, args, rates: dict)
     rates["milvus_s_per_row"], rates["milvus_from"] = b["seconds"] / max(rows, 1), scale
     return {"built": True, "build_s": b["seconds"], "build_peak_mb": b["peak_mb"], "rows": rows,
             "how": "measured: stores filled from the local index's chunks (ingest as local)"}
+
+
+def _stores_only(scale: int, backend: str, args, rates: dict) -> dict:
+    """100× on a 2-core machine shared with others: the stores measured at full size, the
+    rest of ``ask`` extrapolated from 10× (see the module docstring)."""
+    if backend != "local":
+        return _grow(scale, backend, Path(), "", args, rates)
+    folder = args.work / f"stores-{scale}x"
+    shutil.rmtree(folder, ignore_errors=True)
+    folder.mkdir(parents=True)
+    sets = {k: str(v) for k, v in QUESTIONS.items()}
+    big = probe("stores", "local", index=str(args.work / "index-1x-local"), scale=scale, folder=str(folder), sets=sets)
+    ref = args.work / "index-10x-local"
+    small = probe("stores", "local", index=str(ref), scale=1, folder=str(args.work / "stores-10x"), sets=sets) \
+        if ref.exists() else None
+    row = {"built": False, "rows": big["rows"], "stores": big, "stores_10x": small,
+           "build_s": big["made_s"] + big["matrix_s"] + big["save_s"]
+           + rates.get("ingest_s_per_doc", float("nan")) * len(list(CORPUS.glob("*.txt"))) * scale,
+           "size_mb": big["keyword_mb"] + big["vectors_mb"], "build_peak_mb": big["peak_mb"],
+           "load_s": big["load_s"],
+           "how": f"stores measured at full size ({big['rows']:,} rows, {big['vectors']:,} vectors: BM25 p95 "
+                  f"{big['bm25_p95_ms']:.0f} ms, dense p95 {big['dense_p95_ms']:.0f} ms, matrix rebuild "
+                  f"{big['matrix_s']:.0f} s); ingest and the rest of ask extrapolated from 10×"}
+    ten = rates.get("ask_10x")
+    if ten and small:
+        extra = {k: big[f"{p}_ms"] - small[f"{p}_ms"] for k, p in (("p50", "bm25_p50"), ("p95", "bm25_p95"))}
+        extra_d = {k: big[f"{p}_ms"] - small[f"{p}_ms"] for k, p in (("p50", "dense_p50"), ("p95", "dense_p95"))}
+        row["ask_p50_ms"] = ten["p50"] + extra["p50"] + extra_d["p50"]
+        row["ask_p95_ms"] = ten["p95"] + extra["p95"] + extra_d["p95"]
+        row["peak_mb"] = ten["peak_mb"] * 10  # documents and parsed chunks grow with the corpus
+    return row
 
 
 def _grow(scale: int, backend: str, index: Path, store: str, args, rates: dict) -> dict:
