@@ -458,7 +458,7 @@ def _stores_only(scale: int, backend: str, args, rates: dict) -> dict:
     big = probe("stores", "local", index=str(args.work / "index-1x-local"), scale=scale, folder=str(folder), sets=sets)
     ref = args.work / "index-10x-local"
     small = probe("stores", "local", index=str(ref), scale=1, folder=str(args.work / "stores-10x"), sets=sets) \
-        if ref.exists() else None
+        if (ref / "CURRENT").exists() else None
     row = {"built": False, "rows": big["rows"], "stores": big, "stores_10x": small,
            "build_s": big["made_s"] + big["matrix_s"] + big["save_s"]
            + rates.get("ingest_s_per_doc", float("nan")) * len(list(CORPUS.glob("*.txt"))) * scale,
