@@ -82,11 +82,14 @@ def test_loading_parses_no_chunk_and_the_idf_needs_none(tmp_path):
     assert all(c is None for c in loaded.chunks._cache) and all(t is None for t in loaded.tokens._cache)
     assert loaded.chunk_counts() == Counter(c.doc_id for c in Index.load(index).chunks)
     seeded = evidence._idf(loaded)
-    assert all(t is None for t in loaded.tokens._cache)  # the IDF came from the keyword index
-    counted = Counter(t for toks in loaded.tokens for t in set(toks))
-    assert seeded.keys() - {"__max__"} == counted.keys()
+    counted = Counter(t for toks in Index.load(index).tokens for t in set(toks))
+    assert all(t is None for t in loaded.tokens._cache)  # the IDF comes from the keyword index
     del loaded.__dict__["_idf"]
-    assert evidence._idf(loaded) == pytest.approx(seeded)  # what evidence counts itself
+    full = evidence._idf(loaded)  # what evidence counts itself
+    assert full.keys() - {"__max__"} == counted.keys()
+    assert all(t in seeded and seeded[t] == pytest.approx(full[t]) for t in counted)
+    assert "不在索引里的词" not in seeded and seeded.get("不在索引里的词", 5.0) == 5.0
+    assert seeded["__max__"] == pytest.approx(full["__max__"])
 
 
 def test_unchanged_build_links_everything(tmp_path):

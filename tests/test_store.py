@@ -7,6 +7,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -168,3 +169,20 @@ def test_publish_refuses_a_generation_that_does_not_match_its_manifest(good_inde
     with pytest.raises(store.IndexDamaged, match="chunks.jsonl is empty"):
         store.publish(index, fresh)
     assert store.live_generation(index) == gen
+
+
+def test_a_second_load_hashes_only_what_changed(good_index, tmp_path, monkeypatch):
+    index, gen = _copy(good_index, tmp_path)
+    old = time.time() - 60  # settled files (a file written just now is hashed every time)
+    for p in gen.rglob("*"):
+        os.utime(p, (old, old))
+    Index.load(index)  # hashes everything once and stamps it
+    hashed = []
+    real = store.file_sha256
+    monkeypatch.setattr(store, "file_sha256", lambda p: hashed.append(p) or real(p))
+    Index.load(index)
+    assert hashed == []
+    garbled(gen / SEG / "chunks.jsonl")  # rewritten: a new modification time
+    with pytest.raises(store.IndexDamaged, match="chunks.jsonl is garbled"):
+        Index.load(index)
+    assert [p.name for p in hashed] == ["chunks.jsonl"]

@@ -12,6 +12,39 @@ from assistant.index import segments, store
 from assistant.records import Chunk, Document
 
 
+class LazyIdf(dict):
+    """word -> IDF, computed on first lookup from a document-frequency function; "__max__"
+    is the IDF of a word in no chunk. A dict, as evidence.py's cache is one."""
+
+    def __init__(self, n: int, frequency) -> None:
+        super().__init__()
+        self._n, self._frequency = n, frequency
+        dict.__setitem__(self, "__max__", math.log(1 + (n + 0.5) / 0.5))
+
+    def _lookup(self, word: str) -> float | None:
+        if dict.__contains__(self, word):
+            return dict.__getitem__(self, word)
+        df = self._frequency(word)
+        if df <= 0:
+            return None
+        value = math.log(1 + (self._n - df + 0.5) / (df + 0.5))
+        dict.__setitem__(self, word, value)
+        return value
+
+    def __contains__(self, word: object) -> bool:
+        return isinstance(word, str) and self._lookup(word) is not None
+
+    def __getitem__(self, word: str) -> float:
+        value = self._lookup(word)
+        if value is None:
+            raise KeyError(word)
+        return value
+
+    def get(self, word: str, default=None):
+        value = self._lookup(word)
+        return default if value is None else value
+
+
 class Index:
     """A generation loaded for answering. Documents are read at once; chunks and tokens
     are parsed when first asked for (segments.LazyRows); the keyword index and vectors
@@ -102,23 +135,17 @@ class Index:
             out[code].sort()
         return out
 
-    def document_frequencies(self) -> tuple[int, dict[str, int]]:
-        """(chunks, token -> chunks holding it), from the keyword index: no chunk parsed."""
-        return len(self.chunk_doc), self.stores.keyword.document_frequencies()
-
     def _seed_idf(self) -> None:
-        """Fill answering/evidence.py's IDF cache from the keyword index's frequencies.
+        """Give answering/evidence.py's IDF cache a table that looks words up in the keyword
+        index when asked.
 
-        evidence._idf counts every chunk's tokens on the first question: 1 s here, minutes
-        and gigabytes at 100× (every token list parsed and kept). Its formula, Lucene's
-        log(1 + (N - df + 0.5) / (df + 0.5)), over the same counts gives the same table.
-        """
-        if self.stores is None or not hasattr(self.stores.keyword, "document_frequencies"):
-            return
-        n, df = self.document_frequencies()
-        table = {t: math.log(1 + (n - c + 0.5) / (c + 0.5)) for t, c in df.items()}
-        table["__max__"] = math.log(1 + (n + 0.5) / 0.5)
-        self.__dict__["_idf"] = table
+        evidence._idf counts every chunk's tokens on the first question: a second here,
+        minutes and gigabytes at 100× (every token list parsed and kept). Its formula,
+        Lucene's log(1 + (N - df + 0.5) / (df + 0.5)), over the keyword index's own
+        document frequencies gives the same numbers (tests/test_segments.py)."""
+        kw = self.stores.keyword if self.stores is not None else None
+        if kw is not None and hasattr(kw, "frequency"):
+            self.__dict__["_idf"] = LazyIdf(len(self.chunk_doc), kw.frequency)
 
     def positions(self, keys: np.ndarray) -> np.ndarray:
         """Chunk positions of row keys; -1 for keys this generation does not hold (a

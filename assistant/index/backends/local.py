@@ -212,10 +212,15 @@ class Bm25Keyword:
             return np.zeros(len(self.table), dtype=np.float32)
         return model.get_scores(list(tokens))
 
-    def document_frequencies(self) -> dict[str, int]:
-        """token -> rows that hold it (what IDF is computed from), without parsing a row."""
-        df = np.bincount(np.asarray(self.tids), minlength=len(self._model().vocab_dict))
-        return {t: int(df[i]) for t, i in self._model().vocab_dict.items() if i < df.size and df[i]}
+    def frequency(self, token: str) -> int:
+        """Rows that hold ``token`` (what IDF is computed from): the length of its column
+        in the score matrix, so nothing is counted or parsed."""
+        model = self._model()
+        i = model.vocab_dict.get(token)
+        if i is None:
+            return 0
+        indptr = model.scores["indptr"]
+        return int(indptr[i + 1] - indptr[i]) if i + 1 < len(indptr) else 0
 
     # ---- internals
     def _ids(self) -> dict[str, int]:

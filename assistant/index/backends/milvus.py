@@ -209,8 +209,9 @@ class MilvusCollection:
             out[i] = out.get(i, 0.0) + idf
         return out
 
-    def document_frequencies(self) -> dict[str, int]:
-        return {t: int(self.df[i]) for i, t in enumerate(self.vocab) if i < self.df.size and self.df[i] > 0}
+    def frequency(self, token: str) -> int:
+        i = self._ids.get(token)
+        return int(self.df[i]) if i is not None and i < self.df.size else 0
 
     # ---- internals
     def _count(self, tokens: list[str]) -> dict[int, int]:
@@ -265,8 +266,8 @@ class MilvusKeyword(_View):
     def count(self) -> int:
         return self.collection.count()
 
-    def document_frequencies(self) -> dict[str, int]:
-        return self.collection.document_frequencies()
+    def frequency(self, token: str) -> int:
+        return self.collection.frequency(token)
 
     def search_text(self, text: str, k: int, filters: Filters | None = None) -> list[Found]:
         """Milvus's own BM25: ``text`` cut by its jieba analyzer."""
