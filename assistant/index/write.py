@@ -58,7 +58,7 @@ def write_generation(gen: Path, index_dir: Path, builds: list, prev, embedder_sp
         kept = []
     fresh = [b for b in builds if b.stored is None]
     # Segment numbers only grow, so a key (segment, row) is never given to two chunks.
-    number = max([prev.last_segment, 0]) + 1
+    number = prev.last_segment + 1
     new_live = {}
     if fresh:
         for d in segments.write_segment(gen, number, [b.doc for b in fresh], [b.chunks for b in fresh],
@@ -74,7 +74,8 @@ def write_generation(gen: Path, index_dir: Path, builds: list, prev, embedder_sp
     segments.save_live(gen, live)
     store.save_json(gen, FILE_STATS, {b.doc.doc_id: b.signature for b in builds})
     _write_versions(gen, builds, prev, fresh)
-    changed = {d for d in prev.live if d not in {b.doc.doc_id for b in kept}}
+    kept_ids = {b.doc.doc_id for b in kept}
+    changed = {d for d in prev.live if d not in kept_ids}  # replaced or removed
     embedded = _write_stores(gen, index_dir, spec, fresh, new_live, kept, changed, compact, prev,
                              embedder_spec, report, note, known, number)
     store.write_manifest(gen, {**info, "embedder": embedder_spec, "store": str(spec), "documents": len(builds),
