@@ -228,7 +228,7 @@ class Previous:
         return list(self._findings[d.segment].get(d.doc_id, []))
 
     def figure_count(self, d: segments.LiveDoc) -> int:
-        return len(self.figures_of(d))
+        return self.segment(d.segment).figure_counts().get(d.doc_id, 0)
 
 
 def load_previous(index_dir: Path, pipeline: str, figures: str, docs_only: bool = False) -> Previous:

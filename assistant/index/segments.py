@@ -154,6 +154,7 @@ class Segment:
         self.number = number(self.folder.name)
         self._lines: np.ndarray | None = None
         self._maps: dict[str, mmap.mmap] = {}
+        self._counts: dict[str, int] | None = None
 
     def docs(self) -> list[Document]:
         out = []
@@ -204,6 +205,19 @@ class Segment:
         finally:
             con.close()
         return out
+
+    def figure_counts(self) -> dict[str, int]:
+        """doc_id -> figures stored, counted by SQLite (no row made into a Figure)."""
+        if self._counts is None:
+            path = self.folder / "figures.sqlite"
+            self._counts = {}
+            if path.exists():
+                con = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+                try:
+                    self._counts = dict(con.execute("SELECT doc_id, count(*) FROM figures GROUP BY doc_id"))
+                finally:
+                    con.close()
+        return self._counts
 
     def close(self) -> None:
         for m in self._maps.values():
