@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+import threading
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -121,9 +122,12 @@ def main(argv: list[str] | None = None) -> int:
     if embedder and embedder != index.embedder_spec:
         print(f"note: the index was built with embedder {index.embedder_spec!r}; questions use it "
               f"until an update rebuilds it with {embedder!r}.", file=sys.stderr)
-    print(f"{len(index.doc_list)} documents, {len(index.chunks)} chunks; loading models ...",
+    print(f"{len(index.doc_list)} documents, {len(index.chunks)} chunks; loading models in the background ...",
           file=sys.stderr, flush=True)
-    warm_up(index)
+    # Warm up beside the server, not before it: the page is served at once (issue 10: a
+    # second start within 5 s), and a question asked in the first second or two only
+    # waits for what it needs itself.
+    threading.Thread(target=warm_up, args=(index,), name="warm-up", daemon=True).start()
 
     os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline machines: no phoning home
     from assistant.apps.server import serve

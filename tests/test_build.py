@@ -210,7 +210,8 @@ def test_figures_are_extracted_once_and_again_only_when_their_code_changes(tmp_p
     monkeypatch.setattr(build_module, "extract_figures", extractor)
     folder, index = _corpus(tmp_path, 2), tmp_path / "index"
     first = build([folder], index, embedder_spec="none", report=None)
-    stored = figure_store.read_all(store.live_generation(index) / figure_store.FILENAME)
+    gen = store.live_generation(index)
+    stored = [f for p in sorted(gen.glob("seg-*/" + figure_store.FILENAME)) for f in figure_store.read_all(p)]
     assert first.figures == len(stored) == 10 and extractor.calls == 2
 
     again = build([folder], index, embedder_spec="none", report=None)

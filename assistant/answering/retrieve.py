@@ -39,7 +39,7 @@ def retrieve(index, tokens, doc_ids: list[int], k: int = 12, codes: list[str] = 
         return []
     fused: dict[int, float] = {}
     via: dict[int, str] = {}
-    bm25 = index.bm25_scores(tokens)
+    bm25 = index.bm25_scores(tokens, allowed=allowed, k=s.bm25_pool)  # a server store searches only these
     sub = bm25[allowed]
     order = allowed[np.argsort(-sub, kind="stable")[: s.bm25_pool]]
     for rank, i in enumerate(order):

@@ -22,7 +22,6 @@ from __future__ import annotations
 
 import hashlib
 import os
-import re
 import shutil
 import sqlite3
 import sys
@@ -33,10 +32,11 @@ from pathlib import Path
 from typing import Callable
 
 from assistant.figures import store as figure_store
-from assistant.figures.audit import Finding, audit_document, audit_versions
+from assistant.figures.audit import Finding, audit_document
 from assistant.figures.extract import extract_figures
 from assistant.figures.records import Figure
-from assistant.index import store
+from assistant.index import backends, segments, store
+from assistant.index.write import FILE_STATS, search_text, write_generation
 from assistant.index.lock import DEFAULT_WAIT_S, index_lock
 from assistant.index.pool import Workers, relay
 from assistant.ingest import MAX_BYTES, read_file, supported
@@ -60,7 +60,6 @@ RACY_WINDOW_S = 2.0
 # A document longer than this (characters; about 3 MB of Chinese text, some seconds of
 # work) reports its own progress: lines cleaned, paragraphs sectioned, chunks tokenized.
 LARGE_DOC_CHARS = 1_000_000
-FILE_STATS = "files.json"  # stat signature of each document's file, for the shortcut
 
 Note = Callable[[str], None]
 
@@ -80,6 +79,7 @@ class BuildReport:
     hashed: int = 0  # files whose content was hashed to decide
     figures: int = 0
     embedded: int = 0  # texts that needed a new vector
+    compacted: bool = True  # every document written into one new segment (else only the changed ones)
     errors: list[str] = field(default_factory=list)
     notes: list[str] = field(default_factory=list)  # repairs, lock waits: not errors
     index_path: str = ""
@@ -189,22 +189,52 @@ def _inside(path: Path, root: Path) -> bool:
 @dataclass
 class Previous:
     """What the live generation offers for reuse; a damaged part offers nothing and is
-    rebuilt (``problems`` says which)."""
+    rebuilt (``problems`` says which). Chunks, tokens and figures stay in their segments
+    until a document needs them (segments.py)."""
 
     generation: str = ""
+    gen: Path | None = None
+    manifest: dict = field(default_factory=dict)
     docs: dict[str, Document] = field(default_factory=dict)
     stats: dict[str, list[int] | None] = field(default_factory=dict)
-    chunks: dict[str, list[Chunk]] = field(default_factory=dict)
-    tokens: dict[str, list[list[str]]] = field(default_factory=dict)
-    figures: dict[str, list[Figure]] | None = None  # None: none reusable
-    findings: dict[str, list[Finding]] = field(default_factory=dict)
+    live: dict[str, segments.LiveDoc] = field(default_factory=dict)
+    chunk_docs: set[str] = field(default_factory=set)  # stored chunks and tokens reusable
+    figure_docs: set[str] = field(default_factory=set)  # stored figures reusable
+    stores_ok: bool = False  # the keyword index and vectors can be updated in place
+    last_segment: int = 0
     problems: list[str] = field(default_factory=list)
+    _segments: dict[int, segments.Segment] = field(default_factory=dict)
+    _findings: dict[int, dict] = field(default_factory=dict)
+
+    def segment(self, number: int) -> segments.Segment:
+        if number not in self._segments:
+            self._segments[number] = segments.Segment(self.gen / segments.name(number))
+        return self._segments[number]
+
+    def segment_rows(self, number: int) -> int:
+        return self.segment(number).rows()
+
+    def chunks_of(self, d: segments.LiveDoc) -> tuple[list[Chunk], list[list[str]]]:
+        seg = self.segment(d.segment)
+        return seg.chunks(d.first, d.count), seg.token_rows(d.first, d.count)
+
+    def figures_of(self, d: segments.LiveDoc) -> list[Figure]:
+        return self.segment(d.segment).figures_of([d.doc_id])[d.doc_id]
+
+    def findings_of(self, d: segments.LiveDoc) -> list[Finding]:
+        if d.segment not in self._findings:
+            path = segments.figures_path(self.gen, d.segment)
+            self._findings[d.segment] = figure_store.read_findings_by_doc(path)
+        return list(self._findings[d.segment].get(d.doc_id, []))
+
+    def figure_count(self, d: segments.LiveDoc) -> int:
+        return self.segment(d.segment).figure_counts().get(d.doc_id, 0)
 
 
 def load_previous(index_dir: Path, pipeline: str, figures: str, docs_only: bool = False) -> Previous:
-    """The live generation's documents, chunks and figures, each part checked against
-    the manifest; chunks only when made by this pipeline, figures by this extractor
-    (neither with ``docs_only``: a full build only reports what was removed)."""
+    """The live generation's documents and where their chunks and figures are, each part
+    checked against the manifest; chunks only when made by this pipeline, figures by this
+    extractor (neither with ``docs_only``: a full build only reports what was removed)."""
     prev = Previous()
     try:
         gen = store.live_generation(index_dir)
@@ -214,7 +244,7 @@ def load_previous(index_dir: Path, pipeline: str, figures: str, docs_only: bool 
         return prev
     except store.IndexMissing:
         return prev
-    prev.generation = gen.name
+    prev.generation, prev.gen, prev.manifest = gen.name, gen, manifest
 
     def part(names: list[str], what: str) -> bool:
         problem = store.check_files(gen, manifest, names)
@@ -223,23 +253,34 @@ def load_previous(index_dir: Path, pipeline: str, figures: str, docs_only: bool 
         return not problem
 
     try:
-        if not part(["docs.jsonl", FILE_STATS], "every file is read again"):
+        if not part([segments.LIVE_FILE, FILE_STATS], "every file is read again"):
             return prev
-        prev.docs = {d.doc_id: d for d in store.load_docs(gen)}
+        live = segments.load_live(gen)
         prev.stats = store.load_json(gen, FILE_STATS)
-        if docs_only:
-            return prev
-        if manifest.get("pipeline") == pipeline and part(["chunks.jsonl", "tokens.jsonl"],
-                                                          "chunks are rebuilt from the stored text"):
-            for c, t in zip(store.load_chunks(gen), store.load_tokens(gen)):
-                prev.chunks.setdefault(c.doc_id, []).append(c)
-                prev.tokens.setdefault(c.doc_id, []).append(t)
-        if manifest.get("figures") == figures and part([figure_store.FILENAME],
-                                                        "figures are extracted again from the chunks"):
-            prev.figures = figure_store.read_by_doc(gen / figure_store.FILENAME)
-            prev.findings = {d: [f for f in fs if f.check != "version"]
-                             for d, fs in figure_store.read_findings_by_doc(gen / figure_store.FILENAME).items()}
-    except (ValueError, KeyError, TypeError, sqlite3.Error) as e:  # checksums matched: a writer's bug
+        prev.last_segment = max((d.segment for d in live), default=0)
+        for number in sorted({d.segment for d in live}):
+            seg = segments.name(number)
+            mine = [d for d in live if d.segment == number]
+            if not part([f"{seg}/docs.jsonl"], "its documents are read again"):
+                continue
+            docs = prev.segment(number).docs()
+            for d in mine:
+                prev.docs[d.doc_id] = docs[d.doc_row]
+                prev.live[d.doc_id] = d
+            if docs_only:
+                continue
+            if manifest.get("pipeline") == pipeline and part(
+                    [f"{seg}/{f}" for f in ("chunks.jsonl", "tokens.jsonl", "lines.npy", "codes.json")],
+                    "chunks are rebuilt from the stored text"):
+                prev.chunk_docs.update(d.doc_id for d in mine)
+                if manifest.get("figures") == figures and part([f"{seg}/{figure_store.FILENAME}"],
+                                                                "figures are extracted again from the chunks"):
+                    prev.figure_docs.update(d.doc_id for d in mine)
+        if not docs_only:
+            spec = backends.parse_spec(manifest.get("store"), index_dir)
+            prev.stores_ok = all(part([f], "the search index is rebuilt") for f in backends.saved_files(spec)
+                                 if any(n.startswith(f + "/") for n in manifest["files"]))
+    except (ValueError, KeyError, TypeError, IndexError, sqlite3.Error) as e:  # checksums matched: a writer's bug
         prev.problems.append(f"rebuilding from the files: {gen.name} unreadable ({type(e).__name__}: {e})")
         return Previous(problems=prev.problems)
     return prev
@@ -283,9 +324,9 @@ def plan(file: SourceFile, prev: Previous, since_ns: int, verify: bool, full: bo
     if hashed and store.file_sha256(file.path) != old.sha256:
         return FilePlan(file, Action.READ, signature=sig), True
     old.size, old.mtime = st.st_size, st.st_mtime  # touched, not changed
-    if file.doc_id not in prev.chunks:
+    if file.doc_id not in prev.chunk_docs:
         action = Action.RECHUNK
-    elif prev.figures is None:
+    elif file.doc_id not in prev.figure_docs:
         action = Action.REFIGURE
     else:
         action = Action.REUSE
@@ -306,6 +347,12 @@ class DocBuild:
     signature: list[int] | None
     problem: str = ""  # a figures failure: the document is indexed, its figures are not
     findings: list[Finding] = field(default_factory=list)  # the audit of this document
+    stored: segments.LiveDoc | None = None  # REUSE: where its chunks already are
+    n_figures: int = 0  # REUSE: figures stored for it
+
+    @property
+    def n_chunks(self) -> int:
+        return self.stored.count if self.stored is not None else len(self.chunks)
 
 
 @dataclass
@@ -344,7 +391,7 @@ def chunk_stage(doc: Document, path: Path,
     for i, c in enumerate(chunks):
         if progress is not None and i % step == 0:
             progress("chunks", i, len(chunks))
-        tokens.append(tokenize(_search_text(c)))
+        tokens.append(tokenize(search_text(c)))
     if progress is not None:
         progress("chunks", len(chunks), len(chunks))
     return chunks, tokens
@@ -382,85 +429,6 @@ def build_document(job: Job, progress: Callable[[str, int, int], None] | None = 
         return str(e)
     except Exception as e:  # one bad file must not stop the rest
         return f"{p.source.path}: could not be indexed ({type(e).__name__}: {e})"
-
-
-def _search_text(chunk: Chunk) -> str:
-    """What BM25 sees: the chunk, its section path and table headers."""
-    return chunk.context + "\n" + chunk.text
-
-
-# ---------------------------------------------------------------- stage: write
-
-def embed_text(chunk: Chunk) -> str | None:
-    """What the dense index sees of a chunk, or None when it is not worth a vector.
-
-    Tables are numbers and codes, BM25's ground; embedding them costs most of the build
-    time for little gain (MODELS.md), so only prose gets vectors.
-    """
-    if chunk.kind != "prose" or len(chunk.text) < 30:
-        return None
-    # Fragments around tables, definitions every document repeats and tables of contents
-    # are BM25's (or nobody's) ground; skipping them halves the build time.
-    if _NO_VECTORS.search(chunk.section_path):
-        return None
-    head = chunk.section[-1] if chunk.section else ""
-    return (head + "：" + chunk.text)[:300]
-
-
-_NO_VECTORS = re.compile(r"表($| / |（)|名词解释|目录")
-
-
-def write(gen: Path, index_dir: Path, builds: list[DocBuild], embedder_spec: str, report: Report | None,
-          info: dict, note: Note) -> int:
-    """Write the generation: documents, chunks, tokens, BM25, figures, vectors, and the
-    manifest last. Returns the number of texts embedded."""
-    import bm25s
-
-    chunks = [c for b in builds for c in b.chunks]
-    tokens = [t for b in builds for t in b.tokens]
-    store.save_docs(gen, [b.doc for b in builds])
-    store.save_json(gen, FILE_STATS, {b.doc.doc_id: b.signature for b in builds})
-    store.save_chunks(gen, chunks, tokens)
-    retriever = bm25s.BM25()
-    retriever.index(tokens, show_progress=False)
-    retriever.save(str(gen / "bm25"), show_progress=False)
-    by_doc = {b.doc.doc_id: b.figures for b in builds}
-    findings = [f for b in builds for f in b.findings]
-    findings += audit_versions([b.doc for b in builds], lambda doc_id: by_doc[doc_id])
-    figure_store.write(gen / figure_store.FILENAME, (f for b in builds for f in b.figures), findings)
-    embedded = _write_vectors(gen, index_dir, chunks, embedder_spec, report, note)
-    store.write_manifest(gen, {**info, "embedder": embedder_spec, "documents": len(builds), "chunks": len(chunks)})
-    return embedded
-
-
-def _write_vectors(gen: Path, index_dir: Path, chunks: list[Chunk], spec: str, report: Report | None,
-                   note: Note) -> int:
-    from assistant.index.embed import get_embedder
-
-    embedder = get_embedder(spec)
-    if embedder is None:
-        return 0
-    from assistant.index.vectors import EmbeddingCache, build as build_vectors, cache_dir, embed_with_cache
-
-    # The cache lives beside the generations, one folder per model, and is checkpointed
-    # while embedding: a killed build resumes where it stopped. A stale entry costs disk,
-    # never a wrong vector (keys hash the model name and the text; the file is checksummed).
-    folder = cache_dir(index_dir / "embedding-cache", embedder.name)
-    cache = EmbeddingCache.load(folder, embedder.name)
-    if cache.problem:
-        note(cache.problem)
-    rows = [(i, t) for i, c in enumerate(chunks) if (t := embed_text(c)) is not None]
-    texts = [t for _, t in rows]
-    _, missing = cache.get_many(texts)
-    progress = Progress("vectors", len(texts), report)
-    vecs = embed_with_cache(embedder, texts, cache, save_to=folder,
-                            progress=lambda n: progress.advance(n - progress.done))
-    progress.finish()
-    if cache.prune(texts) or cache.problem:
-        cache.save(folder)
-    index = build_vectors(vecs, ids=[i for i, _ in rows])
-    index.save(gen / "vectors")
-    return len(missing)
 
 
 # ---------------------------------------------------------------- the build
@@ -534,13 +502,12 @@ def _build_locked(dirs: list[Path], index_dir: Path, embedder_spec: str, report:
         result.hashed += hashed
         slots.append(None)
         if p.action is Action.REUSE:
-            d = file.doc_id
-            slots[-1] = DocBuild(p.old, prev.chunks[d], prev.tokens[d], prev.figures.get(d, []), p.action,
-                                 p.signature, findings=prev.findings.get(d, []))
+            d = prev.live[file.doc_id]
+            slots[-1] = DocBuild(p.old, [], [], [], p.action, p.signature, stored=d)
             progress.advance()
         elif p.action is Action.REFIGURE:
-            jobs.append((len(slots) - 1, Job(p, max_bytes, since_ns, prev.chunks[file.doc_id],
-                                              prev.tokens[file.doc_id])))
+            chunks, tokens = prev.chunks_of(prev.live[file.doc_id])
+            jobs.append((len(slots) - 1, Job(p, max_bytes, since_ns, chunks, tokens)))
         else:
             jobs.append((len(slots) - 1, Job(p, max_bytes, since_ns)))
     # Steps 3-5: read, chunk and extract figures, in worker processes.
@@ -570,8 +537,14 @@ def _build_locked(dirs: list[Path], index_dir: Path, embedder_spec: str, report:
     gen = store.new_generation(index_dir)
     try:
         info = {**versions, "sources": [str(Path(d).resolve()) for d in dirs]}
-        result.embedded = write(gen, index_dir, builds, embedder_spec, report, info, note)
-        store.publish(index_dir, gen)
+        _count_figures(result, builds, prev)
+        written = write_generation(gen, index_dir, builds, prev, embedder_spec, report, info, note, full)
+        result.embedded, result.compacted = written.embedded, written.compacted
+        # Files linked from the live generation were checked when the plan was made.
+        linked = {n for n, e in store.load_manifest(gen)["files"].items()
+                  if prev.manifest and prev.manifest.get("files", {}).get(n) == e
+                  and not n.startswith(segments.name(written.segment) + "/")}
+        store.publish(index_dir, gen, skip=linked)
     except BaseException:
         shutil.rmtree(gen, ignore_errors=True)  # also on SIGTERM / Ctrl-C: nothing half-written stays
         raise
@@ -580,12 +553,16 @@ def _build_locked(dirs: list[Path], index_dir: Path, embedder_spec: str, report:
 
 def _count(result: BuildReport, builds: list[DocBuild], prev: Previous) -> None:
     result.documents = len(builds)
-    result.chunks = sum(len(b.chunks) for b in builds)
-    result.figures = sum(len(b.figures) for b in builds)
+    result.chunks = sum(b.n_chunks for b in builds)
     result.read = sum(b.action is Action.READ for b in builds)
     result.reused = len(builds) - result.read
     result.rechunked = sum(b.action is Action.RECHUNK for b in builds)
     result.removed = len(set(prev.docs) - {b.doc.doc_id for b in builds})
+
+
+def _count_figures(result: BuildReport, builds: list[DocBuild], prev: Previous) -> None:
+    # before writing: a compaction moves every document's figures into the new segment
+    result.figures = sum(prev.figure_count(b.stored) if b.stored is not None else len(b.figures) for b in builds)
 
 
 class _DocProgress:

@@ -31,9 +31,15 @@ from typing import Any
 from assistant.records import Chunk, DocMeta, Document
 
 # 2: the manifest lists every file with size and sha256 and checksums itself.
-FORMAT_VERSION = 2
+# 3: segments (segments.py), live.json, stores in keyword/ and vectors/ (or milvus/).
+FORMAT_VERSION = 3
 MANIFEST = "manifest.json"
 CURRENT = "CURRENT"
+# Stamps of files whose sha256 matched (store.verified): index/.verified/<generation>.json.
+STAMPS = ".verified"
+# A file modified this recently may change again within its timestamp's resolution (FAT
+# keeps 2 s): it is not stamped, so it is hashed again next time.
+STAMP_AFTER_S = 2.0
 # Generations kept after a publish: the new one and the one it replaced. A server that
 # read CURRENT just before the switch is still loading the old one; deleting it under
 # that reader would fail its load.
@@ -83,20 +89,26 @@ def new_generation(index_dir: Path) -> Path:
     return gen
 
 
-def publish(index_dir: Path, gen: Path) -> None:
+def publish(index_dir: Path, gen: Path, skip: set[str] | frozenset[str] = frozenset()) -> None:
     """Make gen the live generation atomically, then drop generations nobody needs.
 
     Call with the index lock held (lock.py). Refuses a generation whose files do not
-    match its manifest: a damaged index must never become the live one.
+    match its manifest: a damaged index must never become the live one. ``skip``: files
+    linked from the live generation and checked in this build, not hashed again.
     """
     index_dir = Path(index_dir)
-    problem = check_files(gen, load_manifest(gen))
-    if problem:
-        raise IndexDamaged(f"refusing to publish {gen.name}: {problem}")
+    manifest = load_manifest(gen)
+    names = [n for n in manifest["files"] if n not in skip] if skip else None
     try:
         previous = live_generation(index_dir).name
     except IndexMissing:
         previous = ""
+    # Files linked from the live generation share its stamps (same inode and times).
+    stamps = read_stamps(gen, index_dir / previous if previous else None)
+    problem = check_files(gen, manifest, names, stamps) if names is None or names else ""
+    if problem:
+        raise IndexDamaged(f"refusing to publish {gen.name}: {problem}")
+    write_stamps(gen, {k: v for k, v in stamps.items() if k in manifest["files"]})
     tmp = index_dir / (CURRENT + ".tmp")
     tmp.write_text(gen.name, encoding="utf-8")
     with open(tmp, "rb") as f:
@@ -116,6 +128,9 @@ def _prune(index_dir: Path, keep: set[str]) -> None:
         if not (old / MANIFEST).exists() and pid != os.getpid() and _alive(pid):
             continue
         shutil.rmtree(old, ignore_errors=True)
+    for stamp in (index_dir / STAMPS).glob("gen-*.json"):
+        if not (index_dir / stamp.stem).is_dir():
+            stamp.unlink(missing_ok=True)
 
 
 def _alive(pid: int) -> bool:
@@ -153,12 +168,18 @@ def file_sha256(path: Path) -> str:
     return h.hexdigest()
 
 
-def write_manifest(gen: Path, info: dict[str, Any]) -> dict[str, Any]:
-    """Write manifest.json last: format, ``info``, and size + sha256 of every file."""
+def write_manifest(gen: Path, info: dict[str, Any], known: dict[str, dict] | None = None) -> dict[str, Any]:
+    """Write manifest.json last: format, ``info``, and size + sha256 of every file.
+
+    ``known``: entries of files hard-linked from a generation whose manifest was checked
+    in this build (the same bytes): taken as they are instead of hashing them again.
+    """
     files = {}
+    known = known or {}
     for p in sorted(gen.rglob("*")):
         if p.is_file() and p.name != MANIFEST:
-            files[p.relative_to(gen).as_posix()] = {"size": p.stat().st_size, "sha256": file_sha256(p)}
+            rel = p.relative_to(gen).as_posix()
+            files[rel] = known.get(rel) or {"size": p.stat().st_size, "sha256": file_sha256(p)}
     manifest = {"format": FORMAT_VERSION, "built_at": time.time(), **info, "files": files}
     manifest["checksum"] = _self_checksum(manifest)
     tmp = gen / (MANIFEST + ".tmp")
@@ -195,38 +216,89 @@ def load_manifest(gen: Path) -> dict[str, Any]:
     return manifest
 
 
-def check_files(gen: Path, manifest: dict[str, Any], names: list[str] | None = None) -> str:
+def check_files(gen: Path, manifest: dict[str, Any], names: list[str] | None = None,
+                stamps: dict[str, list[int]] | None = None) -> str:
     """"" when the files (all, or ``names`` and whatever lies under them) match the
-    manifest; else what is wrong with the first one that does not."""
+    manifest; else what is wrong with the first one that does not.
+
+    ``stamps``: file -> [size, mtime_ns, inode] of a file whose sha256 matched before; a
+    file with the same stamp is not hashed again, and the files hashed now are added.
+    """
     listed: dict[str, dict] = manifest["files"]
     wanted = [n for n in listed if names is None or any(n == w or n.startswith(w + "/") for w in names)]
     if names is not None and not wanted:
         return f"{names[0]} is not in the manifest"
+    settled = time.time_ns() - int(STAMP_AFTER_S * 1e9)
     for name in wanted:
         p = gen / name
         want = listed[name]
         try:
-            size = p.stat().st_size
+            st = p.stat()
         except FileNotFoundError:
             return f"{name} is missing"
         except OSError as e:
             return f"{name} cannot be read ({e.strerror})"
+        size = st.st_size
         if size != want.get("size"):
             what = "empty" if size == 0 else ("truncated" if size < want.get("size", 0) else "longer than written")
             return f"{name} is {what} ({size:,} bytes, {want.get('size', 0):,} written)"
+        stamp = [size, st.st_mtime_ns, st.st_ino]
+        if stamps is not None and stamps.get(name) == stamp:
+            continue
         if file_sha256(p) != want.get("sha256"):
             return f"{name} is garbled (checksum differs from the manifest)"
+        if stamps is not None and st.st_mtime_ns < settled:
+            stamps[name] = stamp
     return ""
 
 
 def verified(gen: Path, names: list[str] | None = None) -> dict[str, Any]:
-    """The manifest of gen after checking its files; IndexDamaged in one line if not."""
+    """The manifest of gen after checking its files; IndexDamaged in one line if not.
+
+    Every file's size is checked on every load; its sha256 when it was not hashed before
+    with the same size, modification time and inode (stamps(), as the build's shortcut
+    for source files): a damaged or replaced file is always rewritten, so it is always
+    hashed, while an unchanged 2 GB index no longer costs 10 s of hashing per start."""
     manifest = load_manifest(gen)
-    problem = check_files(gen, manifest, names)
+    stamps = read_stamps(gen)
+    before = dict(stamps)
+    problem = check_files(gen, manifest, names, stamps)
     if problem:
         raise IndexDamaged(f"index at {gen.parent} is damaged ({gen.name}/{problem}); repair it with "
                            f"{build_hint(gen.parent, manifest.get('sources'))}")
+    if stamps != before:
+        write_stamps(gen, stamps)
     return manifest
+
+
+def _stamp_file(gen: Path) -> Path:
+    return gen.parent / STAMPS / f"{gen.name}.json"
+
+
+def read_stamps(gen: Path, inherit: Path | None = None) -> dict[str, list[int]]:
+    """The stamps of gen's files hashed before (and, with ``inherit``, those of another
+    generation: files linked from it have its inode and times)."""
+    out: dict[str, list[int]] = {}
+    for g in ([inherit] if inherit is not None else []) + [gen]:
+        try:
+            data = json.loads(_stamp_file(g).read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        if isinstance(data, dict):
+            out.update({k: v for k, v in data.items() if isinstance(v, list)})
+    return out
+
+
+def write_stamps(gen: Path, stamps: dict[str, list[int]]) -> None:
+    """Best effort: a reader without write access simply hashes again next time."""
+    path = _stamp_file(gen)
+    try:
+        path.parent.mkdir(exist_ok=True)
+        tmp = path.with_name(f"{path.name}.{os.getpid()}.tmp")
+        tmp.write_text(json.dumps(stamps), encoding="utf-8")
+        os.replace(tmp, path)
+    except OSError:
+        pass
 
 
 # ---------------------------------------------------------------- files

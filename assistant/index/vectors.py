@@ -16,7 +16,7 @@ import os
 import time
 from collections import Counter
 from pathlib import Path
-from typing import Callable, Iterable, Sequence
+from typing import Iterable, Sequence
 
 import faiss
 import numpy as np
@@ -132,6 +132,22 @@ class VectorIndex:
         scores[ids < 0] = -np.inf  # faiss pads with -3.4e38; -inf says "no result" plainly
         return scores, ids
 
+    def add(self, vectors: np.ndarray, ids: np.ndarray | Sequence[int]) -> None:
+        """Add rows under new ids (normalised as in :meth:`build`)."""
+        ids = np.asarray(ids, dtype=np.int64)
+        vectors = np.atleast_2d(np.asarray(vectors))
+        if vectors.shape != (ids.shape[0], self.dim):
+            raise ValueError(f"need one {self.dim}-d vector per id: vectors {vectors.shape}, ids {ids.shape}")
+        if ids.size:
+            self._index.add_with_ids(normalise_rows(vectors), ids)
+
+    def remove(self, ids: np.ndarray | Sequence[int]) -> int:
+        """Drop the rows of ``ids``; returns how many were there."""
+        ids = np.ascontiguousarray(ids, dtype=np.int64)
+        if ids.size == 0:
+            return 0
+        return int(self._index.remove_ids(faiss.IDSelectorBatch(ids)))
+
     def vectors(self, ids: Sequence[int] | np.ndarray) -> np.ndarray:
         """The stored (normalised) vectors of ``ids``, shape (len(ids), dim)."""
         ids = np.asarray(ids, dtype=np.int64)
@@ -152,11 +168,14 @@ class VectorIndex:
         os.replace(tmp, path)
 
     @classmethod
-    def load(cls, path: str | Path) -> VectorIndex:
+    def load(cls, path: str | Path, mmap: bool = False) -> VectorIndex:
         """Read an index written by :meth:`save`.
 
         Args:
             path (str | Path): the index file.
+            mmap (bool, default False): map the vectors read-only instead of reading
+                them (a server: pages are read as searches touch them); such an index
+                cannot be added to.
 
         Raises:
             FileNotFoundError: no such file.
@@ -165,7 +184,8 @@ class VectorIndex:
         path = Path(path)
         if not path.is_file():
             raise FileNotFoundError(f"no vector index at {path}; rebuild the index")
-        index = faiss.read_index(str(path))
+        flags = faiss.IO_FLAG_MMAP | faiss.IO_FLAG_READ_ONLY if mmap else 0
+        index = faiss.read_index(str(path), flags)
         if not isinstance(index, faiss.IndexIDMap2):
             raise ValueError(f"{path} is not a VectorIndex file ({type(index).__name__}); rebuild the index")
         return cls(index)
