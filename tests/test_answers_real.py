@@ -318,7 +318,7 @@ def test_filler_everyday_words_and_short_names_give_the_same_figure(real_index, 
 
 # ---------------------------------------------------------------- across documents
 
-def _rows_are_quoted(index, a) -> None:
+def _rows_are_quoted(a) -> None:
     assert len(a.table) == len(a.citations) >= 2
     for row, c in zip(a.table, a.citations):
         assert (row["source"], row["line_start"], row["line_end"]) == (c.source, c.line_start, c.line_end)
@@ -330,7 +330,7 @@ def _rows_are_quoted(index, a) -> None:
 def test_ranking_across_departments_is_a_table_of_quoted_rows(real_index):
     a = answer(real_index, "2026年北京各委办局公务接待费排名")
     assert a.found and a.chart["type"] == "bar"
-    _rows_are_quoted(real_index, a)
+    _rows_are_quoted(a)
     values = [r["value"] for r in a.table]
     assert values == sorted(values, reverse=True)
     assert len({r["label"] for r in a.table}) == len(a.table)  # one row per department
@@ -343,7 +343,7 @@ def test_ranking_across_departments_is_a_table_of_quoted_rows(real_index):
 def test_a_total_over_departments_is_the_sum_of_its_quoted_rows(real_index):
     a = answer(real_index, "北京各部门2026年三公经费一共多少")
     assert a.found
-    _rows_are_quoted(real_index, a)
+    _rows_are_quoted(a)
     total = sum(r["value"] for r in a.table)
     assert f"合计 {total:,.2f}万元" in a.answer and "相加所得" in a.answer  # computed, and said so
 
@@ -351,7 +351,7 @@ def test_a_total_over_departments_is_the_sum_of_its_quoted_rows(real_index):
 def test_one_department_over_years_is_a_line_of_each_years_figure(real_index):
     a = answer(real_index, "江苏高院2017到2019年公务接待费")
     assert a.found and a.chart["type"] == "line"
-    _rows_are_quoted(real_index, a)
+    _rows_are_quoted(a)
     # 2017 line 676 "预算支出 185.72 万元"; 2018 line 614 "183.95 万元"; 2019 line 647 "86.95 万元"
     assert [(r["label"], r["value"], r["source"]) for r in a.table] == [
         ("2017年", 185.72, "2017_js_high_court_budget.txt"),
