@@ -202,7 +202,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         i = text.find(change, anchor)
         # The item said again just before the change owns it: "会议费预算174.6万元，含基本
         # 支出中…的会议费，较上年预算增加151.6万元".
-        item_end = max([item_end] + [m.end() for a in _asked(part) if len(a) >= 2
+        # Only item names count here: cue words ("上年预算" in "比上年预算减少") are no item.
+        item_end = max([item_end] + [m.end() for c in part.items for a in c.alts if len(a) >= 2
                                      for m in re.finditer(re.escape(a), text[:max(i, 0)])])
         if i > item_end >= 0 and A.owned_by_other_item(text, item_end, i, _asked(part)):
             return None  # "三公经费…其中：因公出国（境）费…减少10万元" is not the 三公 change

@@ -217,7 +217,8 @@ def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Senten
             s.rank = rank
             s.heading = row_heading if s.is_row else heading
             s.coverage, s.missing = cover(weights, s.text, s.heading)
-            if prev is not None and (len(prev.text) <= ANSWER.join_short_sentence or _SUBJECTLESS.match(s.text)):
+            if prev is not None and not s.is_row and not prev.is_row \
+                    and (len(prev.text) <= ANSWER.join_short_sentence or _SUBJECTLESS.match(s.text)):
                 both, missing = cover(weights, prev.text + s.text, heading)
                 both *= ANSWER.joined_factor
                 if both > s.coverage and len(missing) <= len(s.missing):

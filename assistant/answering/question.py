@@ -155,7 +155,7 @@ def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) ->
     flat = _BRACKET_YEAR.sub(" ", flat)
     flat = _YEAR4.sub(" ", flat)
     flat = _YEAR2.sub(" ", flat)
-    flat = re.sub(r"(?<=\s)年度?", " ", flat)
+    flat = re.sub(r"(?<=\s)年度?(?![初底末中])", " ", flat)  # not the 年 of 年初预算 ("2020年年初预算")
     # "少了1100多万", "涨了62.7万", "12亿多": amounts in a question are hints (answer.py), not words
     flat = re.sub(r"\d[\d,.]*\s*多?\s*(?:万元|亿元|万|亿|元|%|％)?多?", " ", flat)
     flat = _without(flat, list(lexicon.load().relative_years) + list(lexicon.load().filler))
@@ -252,9 +252,11 @@ def _parts(text: str, q: Question) -> list[Part]:
             # "北京市政府办公厅2026年三公经费" has one clause; "…，2025年呢" would add to it.
             parts[-1].concepts += [c for c in part.concepts if c not in parts[-1].concepts]
             continue
-        if parts and not part.items:
-            # "…年初预算是多少？实际花了多少？": the second clause asks about the same item.
-            part.concepts = [c for c in parts[-1].concepts if not c.cue] + part.concepts
+        counts_own = part.kind == "count" and any(c.cue == "count" for c in part.concepts)
+        if parts and not counts_own and not [c for c in part.items if not is_total(c)]:
+            # "…年初预算是多少？实际花了多少？", "三公经费比上年涨了多少，为什么": the second
+            # clause asks about the item of the first (not about the budget as a whole).
+            part.concepts = [c for c in parts[-1].concepts if not c.cue] + [c for c in part.concepts if not is_total(c)]
         parts.append(part)
     if not parts:
         parts = [_part(text, kind_of(text, q.codes), q)]

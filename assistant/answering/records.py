@@ -41,14 +41,15 @@ def from_records(index, q: Question, part: Part, sc: Scope) -> RecordAnswer | No
             if f.origin == "table":
                 rows.setdefault((f.span_start, f.span_end), []).append(f)
         for cells in rows.values():
-            score = _row_score(q, part, asked, items, cells[0])
+            score = _row_score(q, part, asked, items, cells[0], {A.flat(c.column.split("›")[-1]) for c in cells})
             if score <= 0:
                 continue
             f = cells[0]
             if not q.codes and weights:
                 # The row (with its table's title) must say what is asked, not one word of it:
                 # "律师咨询服务" is not answered by a row that says "专业律师".
-                said = f.item + (f.table_title if _is_total(f) else "")  # a total row speaks for its table
+                # a total row speaks for its table and its columns ("合计" under 项目支出)
+                said = f.item + (f.table_title + " ".join(c.column for c in cells) if _is_total(f) else "")
                 coverage, missing = cover(weights, said)
                 if missing or coverage < ANSWER.min_row_coverage:
                     continue
@@ -68,7 +69,7 @@ def _asked_words(part: Part) -> list[str]:
     return [A.flat(a) for c in part.concepts if not c.cue for a in c.alts if len(A.flat(a)) >= 2]
 
 
-def _row_score(q: Question, part: Part, asked: list[str], items, f: Figure) -> float:
+def _row_score(q: Question, part: Part, asked: list[str], items, f: Figure, columns: set[str] = frozenset()) -> float:
     label = A.flat(f.item)
     title = A.flat(f.table_title)
     if q.codes:
@@ -77,7 +78,8 @@ def _row_score(q: Question, part: Part, asked: list[str], items, f: Figure) -> f
     for c in items:
         in_label = any(A.flat(a) in label for a in c.alts)
         in_title = any(A.flat(a) in title for a in c.alts)
-        total_row = label in ("合计", "总计", "小计", "") and in_title
+        in_columns = any(A.flat(a) in columns for a in c.alts)  # "合计" row, column "项目支出"
+        total_row = label in ("合计", "总计", "小计", "") and (in_title or in_columns)
         if not (in_label or total_row):
             return 0.0  # a budget item asked must be the row's own (or its table's total)
     if not items and not said_label:
@@ -97,7 +99,12 @@ def _column(part: Part, sc: Scope, cells: list[Figure], items=()) -> Figure | No
         return None
     f = cells[0]
     alts = {A.flat(a) for c in items for a in c.alts}
-    if _is_total(f) and A.owned_by_other_item(f.table_title, 0, len(f.table_title), alts):
+    named = [c for c in money if c.column and A.flat(c.column.split("›")[-1]) in alts]
+    if _is_total(f) and named:
+        # "合计 371,514,655.00 19,830,655.00 351,684,000.00" under 合计|基本支出|项目支出: the
+        # 项目支出 asked is a column of the total row (2025 普陀区商务委, 单位：元).
+        money = named
+    elif _is_total(f) and A.owned_by_other_item(f.table_title, 0, len(f.table_title), alts):
         # The total row of a table of several items ("“三公”经费、会议费、培训费支出预算表"):
         # its first value is their sum; the asked item's figure is in the column named for it.
         named = [c for c in money if c.column and any(a in A.flat(c.column) for a in alts)]

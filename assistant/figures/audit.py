@@ -25,10 +25,11 @@ from __future__ import annotations
 import re
 from dataclasses import asdict, dataclass, field
 
+from assistant import lexicon
 from assistant.answering.amounts import MONEY
-from assistant.tokenize import ITEM_TERMS
 from assistant.figures.records import Figure
 from assistant.figures.tables import rows_of
+from assistant.tokenize import ITEM_TERMS
 
 TOLERANCE_WAN = 0.015  # rounding to two decimals on either side
 TOLERANCE_PCT = 0.06  # percentage points: documents round to one or two decimals
@@ -119,28 +120,22 @@ def _fmt(x: float) -> str:
 
 # ---------------------------------------------------------------- parts vs totals (prose)
 
-_PARTS = [
-    ("三公经费", ("因公出国（境）费", "公务用车购置及运行费", "公务接待费")),
-    ("公务用车购置及运行费", ("公务用车购置费", "公务用车运行维护费")),
-    ("基本支出", ("人员经费", "公用经费")),
-]
-
-
 def _parts_totals(ctx: _Doc, chunks, figures: list[Figure]) -> list[Finding]:
     """A total and all its parts stated in prose for the same measure must add up."""
     out = []
     prose = [f for f in figures if f.origin == "prose" and f.value_wan is not None and f.measure != "上年"]
-    for total, parts in _PARTS:
-        totals = [f for f in prose if f.item == total]
+    for names, parts in lexicon.load().parts:  # lexicon/parts.tsv
+        total = names[0]
+        totals = [f for f in prose if f.item in names]
         for t in totals:
             # the parts stated right after the total, before another total of the same item
             near = [f for f in prose if f.span_start >= t.span_start and f.span_start - t.span_end < 600
                     and f.measure == t.measure]
             got = {}
             for p in parts:
-                cand = next((f for f in near if f.item == p), None)
+                cand = next((f for f in near if f.item in p), None)
                 if cand is not None:
-                    got[p] = cand
+                    got[p[0]] = cand
             if len(got) != len(parts):
                 continue
             s = sum(f.value_wan for f in got.values())

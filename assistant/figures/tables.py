@@ -31,7 +31,7 @@ _TOKEN = re.compile(
     r"|\S")
 _CODE = re.compile(r"^(?:\d{3}|\d{5}|\d{7}|\d{3}\s\d{2}(?:\s\d{2})?|[A-Za-z0-9]{2,}(?:-[A-Za-z0-9]{2,}){2,})$")
 _YEAR = re.compile(r"^20[0-4]\d$")
-_SPACED_CODE = re.compile(r"\s*(\d{3}[ \t]\d{2}(?:[ \t]\d{2})?)(?=[ \t]+\D)")
+_SPACED_CODE = re.compile(r"\s*(\d{3}[ \t]\d{2}(?:[ \t]\d{2})?)(?=[ \t]+(?:\D|[\d,]+\.\d))")
 _TOTAL_LABEL = re.compile(r"^(合\s*计|总\s*计|小\s*计|共\s*计|合计数|本年合计)$")
 _UNIT = re.compile(r"单位[:：]\s*(亿元|万元|千元|元)")
 _PROSE_LABEL = re.compile(r"万元|比上年|比年|较上年|增加|减少|主要原因|主要用于|。")
@@ -116,7 +116,7 @@ def _segments(line: str, offset: int) -> list[Row]:
             text = "".join(t for t, _, _ in label).strip()
             code = ""
             if label and _CODE.match(label[0][0]) and not _YEAR.match(label[0][0]):
-                code = label[0][0]
+                code = re.sub(r"\s+", " ", label[0][0])  # "208\t05\t01" -> "208 05 01"
                 text = "".join(t for t, _, _ in label[1:]).strip()
             start = label[0][1] if label else values[0][1]
             out.append(Row(text, code, [v for v, _, _ in values], [(offset + a, offset + b) for _, a, b in values],
@@ -140,7 +140,13 @@ def _segments(line: str, offset: int) -> list[Row]:
     flush()
     # A line that is all text with one trailing number inside a sentence is prose, not a row;
     # so is a "label" that reads like a sentence ("年三公经费预算万元比年减少万元…").
-    return [r for r in out if (r.label or len(r.values) >= 2) and not _PROSE_LABEL.search(r.label)]
+    return [r for r in out if (r.label or len(r.values) >= 2) and not _PROSE_LABEL.search(r.label)
+            and not _column_numbers(r.values)]
+
+
+def _column_numbers(values: list[str]) -> bool:
+    """"** 1 2 3", "栏次 1 2 3 4": the row that numbers a table's columns holds no figures."""
+    return len(values) >= 2 and values == [str(i) for i in range(1, len(values) + 1)]
 
 
 def _is_label_number(tok: str, line: str, end: int) -> bool:
@@ -155,11 +161,16 @@ def _is_label_number(tok: str, line: str, end: int) -> bool:
 def _header_cells(lines: list[str]) -> list[str]:
     """Column names from the header lines above a table's first row: the cells of the
     last header line that has several (TAB- or space-separated)."""
+    found = []
     for line in reversed(lines):
         cells = [c.strip() for c in re.split(r"\t|\s{2,}| ", line) if c.strip()]
         if len(cells) >= 2 and not _UNIT.search(line):
-            return cells
-    return []
+            # "功能分类科目名称 合计 基本支出 项目支出" above "类 款 项": the line with the
+            # 合计 column names the value columns.
+            if any(re.fullmatch(r"合\s*计|小\s*计|总\s*计|本年合计", c) for c in cells):
+                return cells
+            found = found or cells
+    return found
 
 
 def total_for(rows: list[Row]) -> Row | None:

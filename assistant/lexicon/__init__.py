@@ -22,7 +22,7 @@ HERE = Path(__file__).resolve().parent
 FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbreviations.tsv",
          "org_variants.tsv", "org_synonyms.tsv", "org_generic.txt", "regions.tsv",
          "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv",
-         "distinct_terms.tsv", "bundles.tsv", "table_columns.tsv", "totals.tsv")
+         "distinct_terms.tsv", "bundles.tsv", "table_columns.tsv", "totals.tsv", "parts.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
 CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "list", "describe")
 QUESTION_KINDS = ("ranking", "total", "compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
@@ -59,6 +59,8 @@ class Lexicon:
     bundles: tuple[tuple[str, tuple[str, ...]], ...] = ()  # (total, the parts people list for it)
     table_columns: tuple[tuple[str, int, tuple[str, ...]], ...] = ()  # (title pattern, values, columns)
     totals: dict[str, tuple[str, ...]] = field(default_factory=dict)  # 支出 -> 支出总计|本年支出合计…
+    # (names of a total, (names of each part, …)): 三公经费 = 出国 + 公车 + 接待
+    parts: tuple[tuple[tuple[str, ...], tuple[tuple[str, ...], ...]], ...] = ()
     sources: dict[str, list[tuple[int, list[str]]]] = field(default_factory=dict, compare=False, repr=False)
 
     @property
@@ -123,6 +125,7 @@ def read(folder: Path = HERE) -> Lexicon:
         table_columns=tuple((cols[0], int(cols[1]), _alts(cols[2])) for _, cols in src["table_columns.tsv"]
                             if len(cols) > 2 and cols[1].isdigit()),
         totals={cols[0]: _alts(cols[1]) for _, cols in src["totals.tsv"] if len(cols) > 1},
+        parts=tuple((_alts(cols[0]), tuple(_alts(c) for c in cols[1:])) for _, cols in src["parts.tsv"] if len(cols) > 2),
         filler=tuple(sorted((cols[0] for _, cols in src["filler.txt"]), key=len, reverse=True)),
         sources=src,
     )
@@ -185,6 +188,12 @@ def problems(lex: Lexicon | None = None) -> list[str]:
     for n, cols in lex.sources["bundles.tsv"]:
         if cols[0] not in lex.terms or len(cols) < 2 or len(_alts(cols[1])) < 2:
             out.append(f"bundles.tsv:{n}: the total must be a term of terms.tsv and have two parts or more")
+    for n, cols in lex.sources["parts.tsv"]:
+        if len(cols) < 3:
+            out.append(f"parts.tsv:{n}: “{cols[0]}” needs two parts or more")
+        for name in (a for c in cols for a in _alts(c)):
+            if name not in lex.terms:
+                out.append(f"parts.tsv:{n}: “{name}” is not a term of terms.tsv")
     for n, cols in lex.sources["totals.tsv"]:
         if len(cols) < 2 or not _alts(cols[1]):
             out.append(f"totals.tsv:{n}: “{cols[0]}” needs the names documents give its total")
