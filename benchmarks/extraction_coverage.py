@@ -14,11 +14,15 @@ rows compare equal):
           makes new shingles), not only where text is missing.
 - detached: "年初预算为 万元"-style spots (a Chinese character, spaces, then 万元 or %: the
           amount was moved off its sentence), counted in the twin, in ours, and in
-          pypdfium2's own text order (the alternative we measured against).
+          pypdfium2's own text order (get_text_range: PDFium's reading order, which the
+          pdfium engine does not use; it groups PDFium's characters by baseline).
 
 Both are linear in the text length (SequenceMatcher on 100k-char strings is quadratic).
+--engine picks the PDF engine of assistant.ingest.pdf (default: the reader's own, pdfium);
+"seconds" is each file's read time in its worker.
 
-    python benchmarks/extraction_coverage.py [--corpus DIR] [--jobs 2] [--limit N] [--json out.json]
+    python benchmarks/extraction_coverage.py [--corpus DIR] [--engine pdfium|pdfplumber] [--jobs 2]
+                                             [--limit N] [--json out.json]
 """
 from __future__ import annotations
 
@@ -74,15 +78,15 @@ def pdfium_text(path: Path) -> str:
     return "\f\n".join(p.replace("\r\n", "\n").replace("\r", "\n") for p in pages)
 
 
-def measure(args: tuple[str, str]) -> dict:
+def measure(args: tuple[str, str, str | None]) -> dict:
     from assistant.ingest import pdf
 
-    pdf_path, twin_path = Path(args[0]), Path(args[1])
+    pdf_path, twin_path, engine = Path(args[0]), Path(args[1]), args[2]
     twin = twin_path.read_text(encoding="utf-8")
     row = {"file": pdf_path.stem, "pages": twin.count("\f") + 1, "twin_chars": len(squeeze(twin))}
     start = time.monotonic()
     try:
-        ours = pdf.read(pdf_path).text
+        ours = pdf.read(pdf_path, engine=engine).text
     except IngestError as e:
         row.update(error=str(e), chars=0.0, extra=0.0, ngram=0.0, seconds=time.monotonic() - start)
         return row
@@ -96,12 +100,12 @@ def measure(args: tuple[str, str]) -> dict:
     return row
 
 
-def pairs(corpus: Path) -> list[tuple[str, str]]:
+def pairs(corpus: Path, engine: str | None = None) -> list[tuple[str, str, str | None]]:
     out = []
     for pdf_path in sorted((corpus / "orig").glob("*.pdf")):
         twin = corpus / "text" / f"{pdf_path.stem}.txt"
         if twin.exists():
-            out.append((str(pdf_path), str(twin)))
+            out.append((str(pdf_path), str(twin), engine))
     return out
 
 
@@ -115,9 +119,10 @@ def fmt(row: dict) -> str:
             f"{row['seconds']:5.1f}s{flag}")
 
 
-def summary(rows: list[dict], wall: float) -> None:
+def summary(rows: list[dict], wall: float, engine: str = "") -> None:
     ok = [r for r in rows if "error" not in r]
-    print(f"\n{len(rows)} PDFs with a twin; {len(rows) - len(ok)} unreadable; {wall:.0f} s wall")
+    print(f"\n{len(rows)} PDFs with a twin; {len(rows) - len(ok)} unreadable; {wall:.0f} s wall, "
+          f"{sum(r['seconds'] for r in rows):.0f} s reading in the workers (engine {engine})")
     if not ok:
         return
     print(f"mean chars recall  {mean(r['chars'] for r in ok):.4f}   "
@@ -138,14 +143,18 @@ def summary(rows: list[dict], wall: float) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--corpus", type=Path, default=REPO.parent / "shared" / "corpus")
+    ap.add_argument("--engine", choices=("pdfium", "pdfplumber"), help="PDF engine (default: the reader's)")
     ap.add_argument("--jobs", type=int, default=2, help="worker processes (the machine has 2 cores)")
     ap.add_argument("--limit", type=int, default=0, help="only the first N files")
     ap.add_argument("--json", type=Path, help="write per-file figures here")
     args = ap.parse_args()
-    todo = pairs(args.corpus)[: args.limit or None]
+    from assistant.ingest.pdf import engine_name
+
+    engine = engine_name(args.engine)
+    todo = pairs(args.corpus, engine)[: args.limit or None]
     if not todo:
         sys.exit(f"no PDF with a twin under {args.corpus}/orig and {args.corpus}/text")
-    print(f"{len(todo)} PDFs, {args.jobs} workers", flush=True)
+    print(f"{len(todo)} PDFs, {args.jobs} workers, PDF engine {engine}", flush=True)
     start = time.monotonic()
     rows = []
     with Pool(args.jobs) as pool:
@@ -153,7 +162,7 @@ def main() -> None:
             rows.append(row)
             print(f"[{i:3d}/{len(todo)}] {fmt(row)}", flush=True)
     rows.sort(key=lambda r: r["file"])
-    summary(rows, time.monotonic() - start)
+    summary(rows, time.monotonic() - start, engine)
     if args.json:
         args.json.write_text(json.dumps(rows, ensure_ascii=False, indent=1), encoding="utf-8")
 

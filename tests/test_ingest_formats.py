@@ -64,8 +64,12 @@ def _rc4(key: bytes, data: bytes) -> bytes:
     return bytes(out)
 
 
-def make_pdf(pages: list[str], password: str | None = None, image: bool = False) -> bytes:
-    """A valid PDF with one content stream per page (PDF 1.4, classic xref table)."""
+def make_pdf(pages: list[str], password: str | None = None, image: bool = False,
+             rotate: int = 0, mediabox: tuple[float, float, float, float] = (0, 0, 595, 842)) -> bytes:
+    """A valid PDF with one content stream per page (PDF 1.4, classic xref table).
+
+    rotate: every page's /Rotate; mediabox: its /MediaBox (content is drawn in that space).
+    """
     objs: dict[int, bytes] = {}
     objs[3] = _FONTS["F1"].format(cid=4).encode()
     objs[4] = _CID.format(desc=5).encode()
@@ -82,7 +86,9 @@ def make_pdf(pages: list[str], password: str | None = None, image: bool = False)
     for n, content in enumerate(pages):
         page_id, content_id = first + 2 * n, first + 2 * n + 1
         kids.append(f"{page_id} 0 R")
-        objs[page_id] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 595 842] /Contents {content_id} 0 R "
+        box = " ".join(f"{v:g}" for v in mediabox)
+        extra = f" /Rotate {rotate}" if rotate else ""
+        objs[page_id] = (f"<< /Type /Page /Parent 2 0 R /MediaBox [{box}]{extra} /Contents {content_id} 0 R "
                          f"/Resources << /Font << /F1 3 0 R /F2 6 0 R >>{xobj} >> >>").encode()
         streams[content_id] = content.encode("latin-1")
     objs[1] = b"<< /Type /Catalog /Pages 2 0 R >>"
