@@ -368,3 +368,59 @@ def test_two_departments_compared_each_quoted(real_index):
                                                               ("2026_beijing_health_commission_dept_budget.txt", 170)]
     for c in a.citations:
         _verbatim(c)
+
+
+# ---------------------------------------------------------------- sums, versions, compare rows
+
+def test_a_sum_of_items_is_the_tables_total_column(real_index):
+    # 2017_js_cppcc_general_office_budget_tables.txt line 210 is the row under 合计|“三公”经费|
+    # …|会议费|培训费: "1,852.32 676.10 … 1,094.62 81.60", and 676.10+1,094.62+81.60 = 1,852.32.
+    a = answer(real_index, "江苏政协2017年三公经费、会议费和培训费合起来多少")
+    assert a.found and a.figure == "1,852.32万元", a.answer
+    c = a.citations[0]
+    assert (c.source, c.line_start) == ("2017_js_cppcc_general_office_budget_tables.txt", 210)
+    _verbatim(c)
+
+
+def test_a_sum_no_document_states_is_added_up_and_said_so(real_index):
+    # 2019_js_high_court_budget.txt states 会议费 271.02万元 and 培训费 1597.25万元 in sentences;
+    # no cell holds their sum, so the answer adds them and says it did.
+    a = answer(real_index, "江苏高院2019年会议费和培训费加起来多少")
+    assert a.found and a.figure == "1,868.27万元", a.answer
+    assert "相加所得" in a.answer
+    assert sorted(_number(re.search(r"支出 ([\d.,]+) 万元", c.quote).group(1)) for c in a.citations) == [271.02, 1597.25]
+
+
+def test_tables_companions_are_no_versions(real_index):
+    # The Jiangsu budgets come as prose and "_tables" files: same department, year and kind,
+    # different text. Only the clean and the altered 2024 普陀区财政局 决算 are versions.
+    assert sorted(real_index.versions) == ["2024_sh_putuo_finance_bureau_final.txt",
+                                           "2024_sh_putuo_finance_bureau_final_TAMPERED.txt"]
+    assert real_index.versions["2024_sh_putuo_finance_bureau_final.txt"]["preferred"]
+
+
+def test_a_statement_is_cited_from_the_version_that_adds_up(real_index):
+    # The altered copy says "一般公共预算财政拨款基本支出 2336.91 万元" in one line (376); the
+    # clean one says the same with its figures on the next line (588-589): cite the clean one.
+    a = answer(real_index, "普陀区财政局2024年一般公共预算财政拨款基本支出决算多少")
+    assert a.found and _number(a.figure) == 2336.91, a.answer
+    c = a.citations[0]
+    assert (c.source, c.line_start, c.line_end) == ("2024_sh_putuo_finance_bureau_final.txt", 588, 589)
+    _verbatim(c)
+
+
+def test_a_compare_has_rows_chart_and_what_it_used(real_index):
+    # 2026_shenzhen_audit_dept_budget.txt line 646 "30216 培训费 46.05" (单位：万元) and
+    # 2026_suzhou_audit_dept_budget.txt "培训费预算支出43万元".
+    a = answer(real_index, "深圳审计局和苏州审计局2026年培训费谁安排得多")
+    assert a.found and a.answer.startswith("深圳市审计局更多"), a.answer
+    assert [(r["label"], r["value"]) for r in a.table] == [("深圳市审计局", 46.05), ("苏州市审计局", 43.0)]
+    assert a.chart["type"] == "bar"
+    one = answer(real_index, "魏县政府办2020年公务接待费预算是多少？")
+    assert (one.department, one.year, one.kind) == ("魏县政府办", 2020, "部门预算")
+
+
+def test_a_compare_with_one_side_silent_is_no_answer(real_index):
+    # 2026_suzhou_audit_dept_budget.txt states 培训费 43万元; no 魏县 document states one.
+    a = answer(real_index, "魏县政府办和苏州审计局培训费谁多")
+    assert not a.found and a.answer.startswith("未找到"), a.answer

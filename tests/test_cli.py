@@ -108,3 +108,14 @@ def test_full_build_reads_everything_again_and_answers_name_their_generation(ind
     assert p.stderr.strip().endswith(f"live: {live}")
     out = json.loads(run("ask", "--index", str(index), "--json", "魏县政府办2020年公务接待费").stdout)
     assert out["generation"] == live
+
+
+@pytest.mark.parametrize("args, named", [
+    (["figures", "--department", "火星局"], "火星局"),
+    (["audit", "nosuch.txt"], "nosuch.txt"),
+])
+def test_unknown_names_are_one_line_errors(index, args, named):
+    # An unknown department or file is the user's to fix: exit 2, one line naming it, no traceback.
+    p = run(*args, "--index", str(index), check=False)
+    assert p.returncode == 2, p.stderr
+    assert p.stderr.startswith("error: ") and named in p.stderr and "Traceback" not in p.stderr

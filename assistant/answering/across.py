@@ -41,12 +41,10 @@ def across(index, q: Question, sc: Scope, answer_part) -> Answer | None:
         pa = answer_part(index, q, measure, narrow)
         if not pa.found or not pa.citations:
             continue
-        value = A.number_of(pa.figure) if measure.kind == "count" else A.to_wan(pa.figure)
+        value = A.number_of(pa.figure) if measure.kind == "count" else A.wan_of(pa.figure, pa.text)
         if value is None:
             continue
-        c = pa.citations[0]
-        rows.append({"label": name, "figure": pa.figure, "value": round(value, 4), "source": c.source,
-                     "line_start": c.line_start, "line_end": c.line_end, "citation": c})
+        rows.append(row(name, pa, value))
     if len(rows) < 2:
         return None
     unit = "" if measure.kind == "count" else "万元"
@@ -72,6 +70,13 @@ def across(index, q: Question, sc: Scope, answer_part) -> Answer | None:
     table = [{k: v for k, v in r.items() if k != "citation"} for r in rows]
     return Answer(question=q.text, found=True, answer=text, citations=[r["citation"] for r in rows],
                   figure=rows[0]["figure"], table=table, chart=chart)
+
+
+def row(name: str, pa, value: float) -> dict:
+    """One row of an answer across documents: what the web UI's table and chart show."""
+    c = pa.citations[0]
+    return {"label": name, "figure": pa.figure, "value": round(value, 4), "source": c.source,
+            "line_start": c.line_start, "line_end": c.line_end, "citation": c}
 
 
 def _departments(index, sc: Scope) -> list[tuple[str, list[int]]]:

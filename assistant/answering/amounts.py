@@ -91,6 +91,17 @@ def to_wan(figure: str | None) -> float | None:
     return float(m.group(1).replace(",", "")) * _WAN[m.group(2)]
 
 
+def wan_of(figure: str | None, said: str = "") -> float | None:
+    """to_wan of a figure, or of a bare table figure in the unit its answer names ("46.05",
+    said "46.05（表内数，单位：万元）")."""
+    value = to_wan(figure)
+    if value is None and figure:
+        m = re.search(r"表内数，单位：(亿元|万元|千元|元)", said)
+        if m:
+            value = to_wan(figure + m.group(1))
+    return value
+
+
 def number_of(figure: str | None) -> float | None:
     if not figure:
         return None

@@ -10,14 +10,15 @@ thing a budget assistant must not give.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from assistant.answering import amounts as A
 from assistant.answering.cite import cite, display, label, passages, safe_end  # noqa: F401 (search.py)
 from assistant.answering.evidence import Sentence, Weighted, sentences_of, split_sentences, weigh
-from assistant.answering.across import across, is_series
+from assistant.answering.across import across, is_series, row
 from assistant.answering.question import Part, Question, understand
-from assistant.answering.records import from_records
+from assistant.answering.records import from_records, sum_of_items
+from assistant.answering.versions import twin_citation
 from assistant.figures.extract import unit_above
 from assistant.answering.retrieve import part_tokens, retrieve
 from assistant.answering.scope import Scope, scope
@@ -51,6 +52,14 @@ def answer(index, question: str) -> Answer:
     """The answer to one question, with the index generation it came from."""
     result = _answer(index, question)
     result.generation = getattr(index, "generation", "")
+    if result.found and result.citations and not result.table:
+        # What the answer used, shown beside it: the first quote's document.
+        source = result.citations[0].source
+        if source in index.docs:
+            doc = index.docs[source]
+            result.department = result.department or doc.meta.department
+            result.year = result.year or doc.meta.year
+            result.kind = result.kind or doc.meta.kind
     return result
 
 
@@ -76,8 +85,35 @@ def _answer(index, question: str) -> Answer:
         listed = _ambiguous(index, q, sc)
         if listed is not None:
             return listed
+    if len(q.parts) >= 2 and all(p.summed for p in q.parts):
+        summed = _sum(index, q, sc)
+        if summed is not None:
+            return summed
     parts = [answer_part(index, q, p, sc) for p in q.parts]
     return _compose(index, q, sc, parts)
+
+
+def _sum(index, q: Question, sc: Scope) -> Answer | None:
+    """Several items asked as one sum: the table cell that states their sum, else the sum of
+    each item's quoted figure, said to be added up here (no document states it)."""
+    rec = sum_of_items(index, q.parts, sc)
+    if rec is not None:
+        doc = index.docs[rec.citation.source]
+        quote = " ".join(rec.citation.quote.split())
+        text = f"{rec.text}。{label(doc)}：“{quote}”"
+        return Answer(question=q.text, found=True, answer=text, citations=[rec.citation], figure=rec.figure)
+    found = [answer_part(index, q, p, sc) for p in q.parts]
+    if not all(p.found and p.figure for p in found):
+        return None
+    values = [A.to_wan(p.figure) for p in found]
+    sources = {c.source for p in found for c in p.citations[:1]}
+    if any(v is None for v in values) or len(sources) != 1:
+        return None  # a sum over documents, or of figures with no unit, is not one to add up
+    total = f"{sum(values):,.2f}万元"
+    answer = _compose(index, q, sc, found)
+    answer.answer = f"合计{total}（文件未直接写明合计，由下列各项引文中的数字相加所得）：" + answer.answer
+    answer.figure = total
+    return answer
 
 
 def answer_part(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
@@ -137,9 +173,14 @@ def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None
     ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage)
     for i, s in enumerate(ranked[:12]):
         got = _read(index, q, part, sc, s, weights)
+        if got is not None and _disputed(index, s):
+            continue
         if got is not None:
             s, got = _preferred_version(index, q, part, sc, ranked[i + 1:], weights, s, got)
             figure, text = got
+            twin = _twin(index, s)
+            if twin is not None:
+                return PartAnswer(part, True, figure, text, None, [twin], hits=hits)
             return PartAnswer(part, True, figure, text, s, [cite(index, s)], hits=hits)
     if part.kind in ("amount", "code_amount", "compare", "ranking", "total"):
         rec = from_records(index, q, part, sc if doc_ids is None else _narrow(sc, doc_ids))
@@ -168,6 +209,34 @@ def _preferred_version(index, q: Question, part: Part, sc: Scope, rest: list[Sen
         if found is not None and found[0] is not None and A.number_of(found[0]) == value:
             return other, found
     return s, got
+
+
+def _twin(index, s: Sentence) -> Citation | None:
+    """The same statement in the version of the disclosure that adds up, when s is from
+    another version (answering/versions.py)."""
+    chunk = index.chunks[s.chunk_id]
+    version = index.versions.get(chunk.doc_id)
+    if not version or version["preferred"]:
+        return None
+    for other in version["others"]:
+        if index.versions[other]["preferred"]:
+            found = twin_citation(index, other, s.text)
+            if found is not None:
+                return found
+    return None
+
+
+def _disputed(index, s: Sentence) -> bool:
+    """A sentence of a version that does not add up, on lines its own audit flags: the altered
+    2024 普陀区财政局 决算 says "收入支出总计0万元" where its tables give 2,995.39. Such a
+    figure is no answer; a version whose figures add up may give one."""
+    chunk = index.chunks[s.chunk_id]
+    version = index.versions.get(chunk.doc_id)
+    if not version or version["preferred"]:
+        return False
+    c = cite(index, s)
+    findings = (index.findings_by_doc() or {}).get(chunk.doc_id, [])
+    return any(c.line_start <= n <= c.line_end for f in findings if f.check != "version" for n in f.lines)
 
 
 def _narrow(sc: Scope, doc_ids: list[int]) -> Scope:
@@ -574,12 +643,39 @@ def _passage(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
                      coverage=s.coverage, score=s.score)
     c = cite(index, whole, limit=ANSWER.max_passage)
     said = re.sub(r"\s*\n\s*", " ", whole.text)
+    more = _list_goes_on(index, s.chunk_id, end, ANSWER.max_passage - (end - s.start)) if part.kind == "list" else None
+    if more is not None:
+        # "纳入…编制范围的单位包括：" and its table of units: a list runs on into the next
+        # chunk of its section (2024 普陀区财政局 决算, 国库收付中心 on the third row).
+        doc = index.docs[chunk.doc_id]
+        nxt, stop = more
+        rb = index.chunks[nxt].raw_span(0, stop)[1]
+        ra = chunk.raw_span(s.start, s.start + 1)[0]
+        c = replace(c, line_end=index.line_of(doc, max(ra, rb - 1)), quote=doc.text[ra:rb].replace("\f", ""))
+        said += " " + re.sub(r"\s+", " ", index.chunks[nxt].text[:stop]).strip()
+        return PartAnswer(part, True, None, said, None, [c], hits=hits)
     return PartAnswer(part, True, None, said, whole, [c], hits=hits)
+
+
+def _list_goes_on(index, chunk_id: int, end: int, room: int) -> tuple[int, int] | None:
+    """(next chunk, end in it) when a list question's passage reached the end of its chunk and
+    the list continues in the next chunk of the same section; None otherwise."""
+    chunk = index.chunks[chunk_id]
+    if room < ANSWER.min_list_rest or end < len(chunk.text.rstrip()) or chunk_id + 1 >= len(index.chunks):
+        return None
+    nxt = index.chunks[chunk_id + 1]
+    if nxt.doc_id != chunk.doc_id or nxt.section != chunk.section or not chunk.text.rstrip().endswith(
+            tuple("0123456789：:、")) and not re.search(r"包括[：:]|如下[：:]", chunk.text[-200:]):
+        return None
+    stop = _passage_end(nxt.text, 0, room)
+    return (chunk_id + 1, stop) if stop > 0 else None
 
 
 def _passage_end(text: str, start: int, limit: int) -> int:
     """The end of a passage from start: whole sentences or list items up to ``limit``
     characters, never cutting an item in half."""
+    if len(text) - start <= limit:
+        return len(text)  # the chunk's end is an item's end too
     end = start
     for m in re.finditer(r"[。；;\n]", text[start:]):
         if m.end() > limit:
@@ -643,6 +739,13 @@ def _compose(index, q: Question, sc: Scope, parts: list[PartAnswer]) -> Answer:
             if c not in citations:
                 citations.append(c)
     notes = list(sc.notes)
+    for source in dict.fromkeys(c.source for c in citations):
+        version = index.versions.get(source)
+        if version and not version["preferred"]:
+            # Another version of this disclosure adds up better: the user should know the
+            # figure may differ there (the altered 2024 普陀区财政局 决算 and its clean twin).
+            notes.append(f"{source} 与 {'、'.join(version['others'])} 是同一份公开的不同版本，数字不完全一致；"
+                         f"本版有{version['findings']}处核对问题，请以核对无误的版本为准")
     if sc.others:
         names = "、".join(d.name for d in sc.others[:3])
         notes.append(f"“{sc.mention}”也可能指{names}；如需其他部门请写全称")
@@ -679,9 +782,16 @@ def _compare(index, q: Question, sc: Scope) -> Answer | None:
         pa = _figure(index, q, measure, sc, doc_ids=doc_ids)
         if not pa.found:
             continue
-        value = A.number_of(pa.figure) if measure.kind == "count" else A.to_wan(pa.figure)
+        value = A.number_of(pa.figure) if measure.kind == "count" else A.wan_of(pa.figure, pa.text)
         if value is not None:
             results.append((value, name, pa))
+    if len(results) == 1:
+        # One side states the item, the other does not: nothing to compare, and answering
+        # with the one figure would read as the winner.
+        _, name, pa = results[0]
+        missing = "、".join(n for n, _ in groups if n != name)
+        return Answer(question=q.text, found=False, citations=pa.citations[:1],
+                      answer=f"未找到：{missing}的文件没有写明此项，无法比较。{name}：{pa.figure}。")
     if len(results) < 2:
         return None
     low = bool(re.search(r"少|低|小", q.text)) and not re.search(r"多|高|大", q.text)
@@ -689,8 +799,15 @@ def _compare(index, q: Question, sc: Scope) -> Answer | None:
     win = results[0]
     parts = "；".join(f"{name}：{pa.figure}" for _, name, pa in results)
     text = f"{win[1]}{'更少' if low else '更多'}（{win[2].figure}）。{parts}。"
+    by_year = len(sc.departments) < 2
+    table = [row(name, pa, value) for value, name, pa in results]
+    chart = {"type": "line" if by_year else "bar", "unit": "" if measure.kind == "count" else "万元",
+             "title": next((c.word for c in part.concepts if c.item), "")}
+    if by_year:
+        table.sort(key=lambda r: r["label"])
     return Answer(question=q.text, found=True, answer=text, figure=win[2].figure,
-                  citations=[pa.citations[0] for _, _, pa in results])
+                  citations=[pa.citations[0] for _, _, pa in results],
+                  table=[{k: v for k, v in r.items() if k != "citation"} for r in table], chart=chart)
 
 
 def _compare_groups(index, q: Question, sc: Scope) -> list[tuple[str, list[int]]]:

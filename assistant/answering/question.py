@@ -65,6 +65,7 @@ class Part:
     final: bool = False  # asks the 决算 (actual) figure: 实际花了, 决算
     initial: bool = False  # asks the 年初预算 figure
     percent: bool = False  # asks a rate or share ("执行率", "占比"): a % may answer
+    summed: bool = False  # one of several items asked as one sum ("三公、会议费、培训费加起来")
 
     @property
     def items(self) -> list[Concept]:
@@ -261,18 +262,23 @@ def _parts(text: str, q: Question) -> list[Part]:
     if not parts:
         parts = [_part(text, kind_of(text, q.codes), q)]
     parts = _merge_code_parts(parts, q)
-    return [one for p in parts for one in _per_item(p)]
+    return [one for p in parts for one in _per_item(p, q.text)]
 
 
-def _per_item(part: Part) -> list[Part]:
+def _per_item(part: Part, question: str) -> list[Part]:
     """"三公、会议费、培训费加起来一共多少": several items asked as one amount are answered
     one by one, each with its own quote (a sum no document states is no figure to give)."""
     items = [c for c in part.items if not is_total(c)]
     if part.kind not in ("amount", "change") or len(items) < 2:
         return [part]
     rest = [c for c in part.concepts if not c.item]
+    summed = part.kind == "amount" and bool(_SUMMED.search(question))
     return [Part(text=part.text, kind=part.kind, concepts=[item] + rest, units=part.units, final=part.final,
-                 initial=part.initial, percent=part.percent) for item in items]
+                 initial=part.initial, percent=part.percent, summed=summed) for item in items]
+
+
+# "加起来一共多少", "合计多少", "总共": several items asked as one figure, their sum.
+_SUMMED = re.compile(r"加起来|加在一起|相加|合计|共计|一共|总共|总计|总和|合起来")
 
 
 def _merge_code_parts(parts: list[Part], q: Question) -> list[Part]:

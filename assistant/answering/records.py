@@ -141,3 +141,36 @@ def _answer(index, doc, f: Figure, score: float) -> RecordAnswer:
     cite = Citation(source=doc.source, title=doc.meta.title or doc.doc_id, section=f.section,
                     line_start=f.line_start, line_end=f.line_end, quote=f.quote.replace("\f", ""), page=f.page)
     return RecordAnswer(shown, text, f, cite, score)
+
+
+def sum_of_items(index, parts: list[Part], sc: Scope) -> RecordAnswer | None:
+    """"三公、会议费、培训费加起来一共多少": a table row that has a column for each asked item
+    and a 合计 column equal to their sum states the sum itself (江苏省政协办公厅 2017:
+    "1,852.32 676.10 … 1,094.62 81.60" under 合计|“三公”经费|…|会议费|培训费)."""
+    wanted = [{A.flat(a) for c in p.items for a in c.alts if len(A.flat(a)) >= 2} for p in parts]
+    for i in sc.doc_ids:
+        doc = index.doc_list[i]
+        rows: dict[tuple[int, int], list[Figure]] = {}
+        for f in index.figures_of(doc.doc_id):
+            if f.origin == "table" and f.value_wan is not None and f.column:
+                rows.setdefault((f.span_start, f.span_end), []).append(f)
+        for cells in rows.values():
+            total = next((c for c in cells if A.flat(c.column.split("›")[-1]) in ("合计", "总计")), None)
+            if total is None:
+                continue
+            picked = []
+            for alts in wanted:
+                cell = next((c for c in cells if c is not total
+                             and any(a in A.flat(c.column) or A.flat(c.column.split("›")[-1]) in a for a in alts)), None)
+                if cell is None:
+                    break
+                picked.append(cell)
+            if len(picked) != len(wanted) or len({id(c) for c in picked}) != len(picked):
+                continue
+            if abs(sum(c.value_wan for c in picked) - total.value_wan) > ANSWER.sum_tolerance_wan:
+                continue  # the 合计 column adds more than the asked items
+            found = _answer(index, doc, total, 1.0)
+            parts_said = "、".join(f"{c.column.split('›')[-1]}{c.value_text}" for c in picked)
+            found.text = f"{found.text}，其中{parts_said}"
+            return found
+    return None

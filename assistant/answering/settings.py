@@ -86,8 +86,10 @@ class AnswerSettings:
     # --- answer text
     max_quote: int = 300  # characters of one quoted sentence
     max_passage: int = 400  # characters of a quoted description or list
+    min_list_rest: int = 40  # room left under max_passage worth running a list on into the next chunk
     ambiguous_list: int = 5  # departments listed when a question names none
     across_limit: int = 40  # departments (or years) one ranking or series answers at most
+    sum_tolerance_wan: float = 0.015  # a 合计 column is the asked items' sum within rounding (万元 to 2 places)
 
 
 ANSWER = AnswerSettings()

@@ -108,9 +108,10 @@ def main(argv: list[str] | None = None) -> int:
     except Exception as e:  # a user-fixable problem: one line, no traceback
         from assistant.index.lock import IndexBusy
         from assistant.index.pool import WorkersDied
+        from assistant.errors import UserError
         from assistant.index.store import IndexMissing
 
-        if isinstance(e, (IndexMissing, IndexBusy, WorkersDied, OSError, ValueError)):
+        if isinstance(e, (IndexMissing, IndexBusy, WorkersDied, UserError, OSError, ValueError)):
             lines = str(e).strip().splitlines() or [type(e).__name__]
             print(f"error: {lines[0]}", file=sys.stderr)
             return 2

@@ -62,23 +62,59 @@ def audit_document(doc, chunks, figures: list[Figure]) -> list[Finding]:
 
 
 def audit_versions(docs, figures_of) -> list[Finding]:
-    """Documents that claim to be the same disclosure (department, year, kind) and state
+    """Documents that are versions of the same disclosure (version_groups) and state
     different figures: one finding per differing figure, on each version."""
-    groups: dict[tuple, list] = {}
+    out: list[Finding] = []
+    for group in version_groups(docs):
+        for a in group:
+            for b in group:
+                if a.doc_id < b.doc_id:
+                    out += _version_diff(a, b, figures_of(a.doc_id), figures_of(b.doc_id))
+    return out
+
+
+# Two files claiming the same disclosure share at least this share of their 12-character runs
+# to be versions of it: the clean and the altered 2024 普陀区财政局 决算 share 0.54 (their PDFs
+# were extracted differently), while the Jiangsu budgets and their separate "_tables" files
+# (the same department, year and kind, but the prose and the tables apart) share under 0.02.
+VERSION_OVERLAP = 0.3
+_SHINGLE = 12
+
+
+def version_groups(docs) -> list[list]:
+    """Groups of two or more documents that are versions of one disclosure: the same
+    department, year and kind, and mostly the same text."""
+    by_key: dict[tuple, list] = {}
     for d in docs:
         m = d.meta
         if m.department and m.year and m.kind in ("部门预算", "单位预算", "部门决算"):
-            groups.setdefault((m.department, m.year, m.kind), []).append(d)
-    out: list[Finding] = []
-    for group in groups.values():
+            by_key.setdefault((m.department, m.year, m.kind), []).append(d)
+    out = []
+    for group in by_key.values():
         if len(group) < 2:
             continue
+        runs = {d.doc_id: _runs(d.text) for d in group}
+        parent = {d.doc_id: d.doc_id for d in group}
+
+        def root(x: str) -> str:
+            while parent[x] != x:
+                x = parent[x]
+            return x
         for a in group:
             for b in group:
-                if a.doc_id >= b.doc_id:
-                    continue
-                out += _version_diff(a, b, figures_of(a.doc_id), figures_of(b.doc_id))
+                ra, rb = runs[a.doc_id], runs[b.doc_id]
+                if a.doc_id < b.doc_id and ra and rb and len(ra & rb) / min(len(ra), len(rb)) >= VERSION_OVERLAP:
+                    parent[root(b.doc_id)] = root(a.doc_id)
+        sets: dict[str, list] = {}
+        for d in group:
+            sets.setdefault(root(d.doc_id), []).append(d)
+        out += [g for g in sets.values() if len(g) >= 2]
     return out
+
+
+def _runs(text: str) -> set[str]:
+    flat = re.sub(r"\s+", "", text)
+    return {flat[i:i + _SHINGLE] for i in range(max(0, len(flat) - _SHINGLE + 1))}
 
 
 # ---------------------------------------------------------------- context

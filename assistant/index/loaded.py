@@ -187,21 +187,15 @@ class Index:
 
     @cached_property
     def versions(self) -> dict[str, dict]:
-        """Documents that claim to be the same disclosure (department, year, kind): doc_id ->
+        """Documents that are versions of one disclosure (figures.audit.version_groups): doc_id ->
         {"others": [doc_ids], "findings": n, "preferred": bool}. The version whose figures
         add up (fewest audit findings) is preferred; an answer from another one says so."""
-        from assistant.figures.audit import audit_document
+        from assistant.figures.audit import audit_document, version_groups
 
         stored = self.findings_by_doc()
-        groups: dict[tuple, list[str]] = {}
-        for d in self.doc_list:
-            m = d.meta
-            if m.department and m.year and m.kind in ("部门预算", "单位预算", "部门决算"):
-                groups.setdefault((m.department, m.year, m.kind), []).append(d.doc_id)
         out: dict[str, dict] = {}
-        for ids in groups.values():
-            if len(ids) < 2:
-                continue
+        for group in version_groups(self.doc_list):
+            ids = [d.doc_id for d in group]
             counts = {}
             for doc_id in ids:
                 if stored is not None:
