@@ -283,8 +283,14 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     if kind == "count":
         if s.is_row:
             # A table row counts only under a header that names what is counted ("编制人数").
-            if not _COUNT_HEADER.search(s.heading + text):
-                return None
+            chunk_text = chunk.text
+            header = _header_row(chunk_text, chunk_text.find(text))
+            cell = _cell_under(header, text, _COUNT_HEADER)
+            if cell:
+                return cell, cell  # "序号 培训名称 时间 人数 金额" over "2 全市…培训 2026-09-14 120 8.70"
+            labels = " ".join(c for c in text.split("\t") if not re.search(r"\d", c))
+            if not _COUNT_HEADER.search(s.heading + header + labels):
+                return None  # "目标2：…事故死亡人数…" names 人数 inside a cell of prose, not over a column
             m = A.NUMBER.search(text, anchor)
             return (m.group(), m.group()) if m else None
         m = A.count_in(text, part.units, anchor)
@@ -365,6 +371,29 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
 
 
 _LIST_REACH = 8  # an amount this close after a listed item is its own ("律师咨询服务30万元")
+
+
+def _header_row(text: str, at: int) -> str:
+    """The nearest TAB-separated line above offset at with no digit in it: a table's header
+    row as PDF tables are read ("序号\t培训名称\t时间\t人数\t金额\t备注")."""
+    if at <= 0:
+        return ""
+    for line in reversed(text[:at].split("\n")):
+        if "\t" in line and not re.search(r"\d", line):
+            return line
+    return ""
+
+
+def _cell_under(header: str, row: str, name: re.Pattern[str]) -> str | None:
+    """The row's cell under the one header cell that matches name, when the row and the
+    header have the same number of cells (or the row lacks only a last, empty 备注 cell);
+    None otherwise."""
+    heads, cells = header.split("\t"), row.split("\t")
+    hits = [i for i, h in enumerate(heads) if name.search(h)]
+    if not 0 <= len(heads) - len(cells) <= 1 or len(hits) != 1 or hits[0] >= len(cells) \
+            or not re.fullmatch(r"\d[\d,]*", cells[hits[0]].strip()):
+        return None
+    return cells[hits[0]].strip()
 
 
 def _in_list(text: str, start: int, end: int) -> bool:
@@ -634,6 +663,8 @@ def _passage(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
     """A description or list: the passage that says it, trimmed at item boundaries."""
     sents, hits, weights = _evidence(index, q, part, sc.doc_ids)
     ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage_text)
+    if part.kind == "list":
+        ranked = [r for r in ranked if _lists_the_thing(part, r)]
     if not ranked:
         return PartAnswer(part, False, why="文件中没有足够相关的段落", hits=hits)
     s = ranked[0]
@@ -655,6 +686,22 @@ def _passage(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
         said += " " + re.sub(r"\s+", " ", index.chunks[nxt].text[:stop]).strip()
         return PartAnswer(part, True, None, said, None, [c], hits=hits)
     return PartAnswer(part, True, None, said, whole, [c], hits=hits)
+
+
+_LIST_WORDS = re.compile(r"包括|包含|组成|构成|下属|下设|纳入|所属|有")
+
+
+def _lists_the_thing(part: Part, s: Sentence) -> bool:
+    """A list question's passage names the thing listed next to a list word: "纳入…编制范围的
+    单位包括：", "从预算单位构成看", not "人员经费主要包括：基本工资…机关事业单位…" (2024
+    普陀区财政局 决算, read from its PDF)."""
+    things = [a for c in part.concepts if not c.cue and not c.item for a in c.alts if len(a) >= 2]
+    if not things:
+        return True
+    text = A.flat(s.heading + " " + s.text) if s.heading else A.flat(s.text)
+    reach = ANSWER.list_word_reach
+    return any(abs(m.start() - w.start()) <= reach for t in things for m in re.finditer(re.escape(A.flat(t)), text)
+               for w in _LIST_WORDS.finditer(text))
 
 
 def _list_goes_on(index, chunk_id: int, end: int, room: int) -> tuple[int, int] | None:

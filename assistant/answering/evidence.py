@@ -201,6 +201,30 @@ def _head_said(word: str, text_flat: str) -> bool:
     return bool(parts) and parts[-1] in text_flat
 
 
+def _under_parent(chunk: Chunk, raw: str, s: Sentence, parents: list[tuple[int, Sentence]],
+                  weights: list[Weighted]) -> Sentence:
+    """A row whose first cells are empty continues the row above that fills them (a merged
+    cell read from a PDF): "\t\t\t会议服务\t分散自行组织\t1,035.00" stands under "\t江苏省第十三届
+    人代会二次会议经费\t会议费\t\t\t1,035.00" (2019 江苏省人大常委会办公厅 政府采购预算表).
+    Joined to it when together they say more of the question."""
+    # Empty cells are counted in the document's own line: the cleaned text drops them.
+    at = chunk.raw_span(s.start, s.start + 1)[0] if chunk.segments else s.start
+    lead = raw[raw.rfind("\n", 0, at) + 1:at]
+    depth = len(lead) - len(lead.lstrip("\t"))
+    while parents and parents[-1][0] >= depth:
+        parents.pop()
+    parent = parents[-1][1] if parents else None
+    parents.append((depth, s))
+    if parent is None or depth == 0:
+        return s
+    both, missing = cover(weights, parent.text + "\t" + s.text, s.heading)
+    both *= ANSWER.joined_factor
+    if both > s.coverage and len(missing) <= len(s.missing):
+        return Sentence(s.chunk_id, parent.start, s.end, chunk.text[parent.start:s.end].strip(), heading=s.heading,
+                        coverage=both, missing=missing, rank=s.rank)
+    return s
+
+
 def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Sentence]:
     """Every sentence of the hit chunks, with coverage under its heading; a short
     sentence naming the item is joined to the figure sentence after it ("（三）公务用车
@@ -213,10 +237,13 @@ def sentences_of(index, hits: list[Hit], weights: list[Weighted]) -> list[Senten
         # A table row stands under the lines that introduce its table in the chunk.
         row_heading = heading + flat(chunk.text[max(0, first_row - 200):first_row]) if first_row > 0 else heading
         prev: Sentence | None = None
+        parents: list[tuple[int, Sentence]] = []  # rows above, by their count of empty leading cells
         for s in split_sentences(hit.chunk_id, chunk):
             s.rank = rank
             s.heading = row_heading if s.is_row else heading
             s.coverage, s.missing = cover(weights, s.text, s.heading)
+            if s.is_row:
+                s = _under_parent(chunk, index.docs[chunk.doc_id].text, s, parents, weights)
             if prev is not None and not s.is_row and not prev.is_row \
                     and (len(prev.text) <= ANSWER.join_short_sentence or _SUBJECTLESS.match(s.text)):
                 both, missing = cover(weights, prev.text + s.text, heading)
