@@ -407,3 +407,14 @@ def test_audit_command_prints_one_json_finding_per_line(made):
     lines = QINGSHI_TEXT.split("\n")
     assert all(q == lines[n - 1] for f in found for n, q in zip(f["lines"], f["quotes"]))
     assert _cli("audit", BAISHUI, "--index", str(made.path), "--json").stdout == ""
+
+
+def test_columns_under_a_spanning_header_are_paths(real_index):
+    # 2017_js_cppcc_general_office_budget_tables.txt line 210, under 合计 | “三公”经费 (小计,
+    # 因公出国（境）费, 公务用车购置及运行维护费 (小计, 运行维护费), 公务接待费) | 会议费 | 培训费.
+    cells = [f for f in real_index.figures_of("2017_js_cppcc_general_office_budget_tables.txt") if f.line_start == 210]
+    assert [(c.column, c.value_text) for c in cells] == [
+        ("合计", "1,852.32"), ("“三公”经费", "676.10"), ("“三公”经费 › 因公出国(境)费", "76.00"),
+        ("“三公”经费 › 公务用车购置及运行费", "156.60"),
+        ("“三公”经费 › 公务用车购置及运行费 › 公务用车运行费", "156.60"),
+        ("“三公”经费 › 公务接待费", "443.50"), ("会议费", "1,094.62"), ("培训费", "81.60")]
