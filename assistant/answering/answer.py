@@ -21,7 +21,7 @@ from assistant.answering.records import from_records, sum_of_items
 from assistant.answering.versions import twin_citation
 from assistant.figures.extract import unit_above
 from assistant.answering.retrieve import part_tokens, retrieve
-from assistant.answering.scope import Scope, scope
+from assistant.answering.scope import Scope, name_tail, scope
 from assistant.answering.settings import ANSWER, RETRIEVAL
 from assistant.errors import UserError
 from assistant.records import Answer, Citation, Hit
@@ -73,6 +73,10 @@ def _answer(index, question: str) -> Answer:
     sc = scope(index, q)
     if sc.empty:
         return _not_found(index, q.text, [], sc.reason)
+    tail = name_tail(q)
+    if tail:
+        for p in q.parts:
+            p.concepts = [c for c in p.concepts if c.item or c.cue or not any(c.word in t for t in tail)]
     if q.kind in ("ranking", "total") or is_series(q, sc):
         listed = across(index, q, sc, _figure)
         if listed is not None:

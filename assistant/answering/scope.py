@@ -141,10 +141,35 @@ def _kind(index, q: Question, sc: Scope, kind: str) -> None:
     if not want:
         return
     same = [i for i in sc.doc_ids if docs[i].meta.kind == want]
+    # A summary titled as a 决算 ("2017年度平潭综合实验区本级一般公共预算“三公”经费支出决算情况")
+    # is no 部门决算, but it answers the 决算 figures it states.
+    titled = [i for i in sc.doc_ids if want == "部门决算" and docs[i].meta.kind == "其他"
+              and "决算" in docs[i].meta.title] if not kind else []
     if same:
         sc.doc_ids = same
+    elif titled:
+        sc.doc_ids = titled
     elif kind or (want == "部门决算" and "决算" in q.text):
         # "2017年部门决算本年支出多少" with only a 三公 summary of 2017: that is no 决算.
         sc.reason = (f"“{sc.mention}”" if sc.mention else "语料中") + \
             f"没有{'、'.join(map(str, sc.years)) + '年的' if sc.years else ''}{kind or '部门决算'}文件"
         sc.doc_ids = []
+
+
+def name_tail(q: Question) -> set[str]:
+    """Words right after a resolved mention that continue the organisation's own name:
+    "平潭实验区本级" resolves "平潭" to a region whose units read "平潭综合实验区"; "实验区" is
+    part of the name, not a thing asked."""
+    res = q.departments
+    out: set[str] = set()
+    for m in getattr(res, "mentions", []) or []:
+        if m.missing or not m.candidates:
+            continue
+        d = m.candidates[0].department
+        names = [d.name, *d.names, *d.units]
+        rest = q.text[m.end:m.end + 8]
+        for n in range(len(rest), 1, -1):
+            if any(rest[:n] in name for name in names):
+                out.add(rest[:n])
+                break
+    return out
