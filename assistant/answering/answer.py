@@ -255,8 +255,14 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     kind = part.kind
     if kind not in ("reason", "yesno") and A.broken(text):
         return None  # the PDF moved this sentence's numbers elsewhere: no figure can be read from it
+    upto = len(text)
+    if kind == "change":
+        # Items named after the change explain it ("比2019年增加177.79万元，主要是：人员经费增加…");
+        # only those before it can own it.
+        change = A.change_in(text, anchor)
+        upto = text.find(change) if change and text.find(change) > 0 else upto
     if item_end < 0 and part.items and kind in ("amount", "change", "compare") and not s.is_row \
-            and (A.owned_by_other_item(text, 0, len(text), _asked(part))
+            and (A.owned_by_other_item(text, 0, upto, _asked(part))
                  or (chunk.section and A.owned_by_other_item(chunk.section[-1], 0, len(chunk.section[-1]), _asked(part)))):
         # The item is said only by the heading ("九、“三公”经费…") and the sentence, or the
         # sub-heading it stands under ("（一）因公出国（境）经费"), names another one: its
