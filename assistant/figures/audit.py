@@ -336,15 +336,16 @@ def _prose_vs_table(ctx: _Doc, chunks, figures: list[Figure]) -> list[Finding]:
     table = [f for f in figures if f.origin == "table" and f.value_wan is not None]
     if not table:
         return []
+    # The rows each kind of total is compared with, found once (not once per sentence: a
+    # compiled volume states thousands of totals).
+    sangong = [t for t in table if (re.sub(r"\s+", "", t.item) in ("合计", "总计", "")) and
+               "三公" in re.sub(r"[\s“”]", "", t.table_title)]
+    grand = [t for t in table if re.sub(r"\s+", "", t.item).endswith("总计")]
     out = []
     for f in figures:
         if f.origin != "prose" or f.value_wan is None or f.item not in _TOTALS or f.measure == "上年":
             continue
-        if "三公" in f.item:  # the total row of a 三公 table
-            rows = [t for t in table if (re.sub(r"\s+", "", t.item) in ("合计", "总计", "")) and
-                    "三公" in re.sub(r"[\s“”]", "", t.table_title)]
-        else:  # a grand total: the 总计 rows of the document's tables
-            rows = [t for t in table if re.sub(r"\s+", "", t.item).endswith("总计")]
+        rows = sangong if "三公" in f.item else grand  # a 三公 table's total row, or the 总计 rows
         if not rows or any(abs(t.value_wan - f.value_wan) <= TOLERANCE_WAN for t in rows):
             continue
         out.append(ctx.finding("mismatch", f.span_start, f.span_end,

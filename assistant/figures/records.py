@@ -1,7 +1,7 @@
 """One stated figure of one document, with where it stands (a table cell or a sentence)."""
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass, fields
+from dataclasses import dataclass, fields
 
 
 @dataclass
@@ -42,7 +42,9 @@ class Figure:
     doc_kind: str = ""
 
     def to_row(self) -> dict:
-        return asdict(self)
+        # Every field is a str, number or None: no deep copy (dataclasses.asdict) needed.
+        names = _FIELD_ORDER.get(type(self)) or _FIELD_ORDER.setdefault(type(self), tuple(f.name for f in fields(self)))
+        return {n: getattr(self, n) for n in names}
 
     @classmethod
     def from_row(cls, row: dict) -> Figure:
@@ -50,4 +52,5 @@ class Figure:
         return cls(**{k: v for k, v in row.items() if k in names})
 
 
+_FIELD_ORDER: dict[type, tuple[str, ...]] = {}
 _FIELD_NAMES: dict[type, frozenset[str]] = {}  # from_row runs once per stored figure: fields() once
