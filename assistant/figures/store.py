@@ -59,11 +59,7 @@ def publish(path: Path, figures: Iterable[Figure], findings: Iterable, kept: dic
         # findings: one row per consistency finding (figures/audit.py); lines and quotes as JSON
         con.execute("CREATE TABLE findings (id INTEGER PRIMARY KEY, check_name TEXT, doc_id TEXT, lines TEXT, "
                     "message TEXT, expected TEXT, found TEXT, quotes TEXT)")
-        con.executemany(f"INSERT INTO figures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-                        ([row[k] for k in names] for row in (fig.to_row() for fig in figures)))
-        con.executemany(f"INSERT INTO findings ({', '.join(_FINDING_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        ((f.check, f.doc_id, json.dumps(f.lines), f.message, f.expected, f.found,
-                          json.dumps(f.quotes, ensure_ascii=False)) for f in findings))
+        _insert(con, names, figures, findings)
         for n, (src, doc_ids) in enumerate(sorted(kept.items())):
             if not doc_ids or not Path(src).exists():
                 continue
@@ -88,6 +84,14 @@ def publish(path: Path, figures: Iterable[Figure], findings: Iterable, kept: dic
         con.close()
 
 
+def _insert(con: sqlite3.Connection, names: list[str], figures: Iterable[Figure], findings: Iterable) -> None:
+    con.executemany(f"INSERT INTO figures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
+                    ([row[k] for k in names] for row in (fig.to_row() for fig in figures)))
+    con.executemany(f"INSERT INTO findings ({', '.join(_FINDING_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
+                    ((f.check, f.doc_id, json.dumps(f.lines), f.message, f.expected, f.found,
+                      json.dumps(f.quotes, ensure_ascii=False)) for f in findings))
+
+
 def patch(path: Path, previous: Path, drop: set[str], figures: Iterable[Figure], findings: Iterable,
           drop_check: str = "") -> int:
     """A new figures file at path: a copy of ``previous`` without the rows of the documents
@@ -107,11 +111,7 @@ def patch(path: Path, previous: Path, drop: set[str], figures: Iterable[Figure],
         con.executemany("DELETE FROM findings WHERE doc_id = ?", gone)
         if drop_check:
             con.execute("DELETE FROM findings WHERE check_name = ?", (drop_check,))
-        con.executemany(f"INSERT INTO figures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
-                        ([row[k] for k in names] for row in (fig.to_row() for fig in figures)))
-        con.executemany(f"INSERT INTO findings ({', '.join(_FINDING_COLUMNS)}) VALUES (?, ?, ?, ?, ?, ?, ?)",
-                        ((f.check, f.doc_id, json.dumps(f.lines), f.message, f.expected, f.found,
-                          json.dumps(f.quotes, ensure_ascii=False)) for f in findings))
+        _insert(con, names, figures, findings)
         con.commit()
         return con.execute("SELECT COUNT(*) FROM figures").fetchone()[0]
     finally:
