@@ -98,18 +98,40 @@ def load_index(cfg: config.Config, embedder: str | None = None):
         return Index.load(cfg.index)
 
 
-def warm_up(index) -> None:
+def warm_up(index, host: str = "", port: int = 0) -> None:
     """Load the tokenizer, the embedding model and the search tables now, so the first
-    question is not slow."""
+    question is not slow; with a port, only once the server accepts connections, so the
+    warm-up (CPU-bound, under the GIL) does not slow the start it would speed up."""
     from assistant.answering.answer import answer
     from assistant.answering.search import flat_texts
 
+    if port:
+        import socket
+
+        address = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                with socket.create_connection((address, port), timeout=0.5):
+                    break
+            except OSError:
+                time.sleep(0.1)
     answer(index, "预算支出")
     flat_texts(index)
 
 
+def _import_web() -> None:
+    """Import the web stack (gradio alone takes 2-4 s) beside the index load, which spends
+    its time hashing files outside the GIL."""
+    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline machines: no phoning home
+    import assistant.apps.server  # noqa: F401
+    import assistant.apps.state  # noqa: F401
+
+
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    web = threading.Thread(target=_import_web, name="import-web", daemon=True)
+    web.start()
     try:
         cfg, embedder = settings(args)
         check_port(cfg.host, cfg.port)
@@ -127,9 +149,9 @@ def main(argv: list[str] | None = None) -> int:
     # Warm up beside the server, not before it: the page is served at once (issue 10: a
     # second start within 5 s), and a question asked in the first second or two only
     # waits for what it needs itself.
-    threading.Thread(target=warm_up, args=(index,), name="warm-up", daemon=True).start()
+    threading.Thread(target=warm_up, args=(index, cfg.host, cfg.port), name="warm-up", daemon=True).start()
 
-    os.environ.setdefault("GRADIO_ANALYTICS_ENABLED", "False")  # offline machines: no phoning home
+    web.join()
     from assistant.apps.server import serve
     from assistant.apps.state import load_state
 

@@ -335,3 +335,18 @@ def test_behind_a_proxy_sub_path(tmp_path):
     assert c.get("/login").status_code == 200  # the login page itself needs no login
     assert c.get("/api/health").status_code == 200
     assert c.get("/api/documents").status_code == 401
+
+
+def test_access_log_lines_are_cut_and_still_formatted():
+    # uvicorn's access formatter unpacks five arguments; the filter that cuts long request
+    # lines must keep them (clearing them printed a "Logging error" traceback per request).
+    from uvicorn.logging import AccessFormatter
+
+    from assistant.apps.limits import MAX_LOG_CHARS, ShortLines
+
+    record = logging.LogRecord("uvicorn.access", logging.INFO, __file__, 1, '%s - "%s %s HTTP/%s" %d',
+                               ("127.0.0.1:5000", "GET", "/api/search?q=" + "x" * 20000, "1.1", 200), None)
+    assert ShortLines().filter(record)
+    line = AccessFormatter(fmt="%(client_addr)s - \"%(request_line)s\" %(status_code)s", use_colors=False).format(record)
+    assert line.startswith('127.0.0.1:5000 - "GET /api/search?q=xxx') and line.endswith("200 OK")
+    assert len(line) < MAX_LOG_CHARS and "\n" not in line

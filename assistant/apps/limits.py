@@ -83,8 +83,13 @@ class ShortLines(logging.Filter):
     request line, which a client can make 16 KB long)."""
 
     def filter(self, record: logging.LogRecord) -> bool:
-        record.msg = one_line(record.getMessage())
-        record.args = ()
+        if record.name == "uvicorn.access" and isinstance(record.args, tuple) and len(record.args) == 5:
+            # uvicorn's access formatter unpacks its five arguments (client, method, path,
+            # version, status): cut each one, keep them apart.
+            record.args = tuple(one_line(a, MAX_LOG_CHARS // 2) if isinstance(a, str) else a for a in record.args)
+        else:
+            record.msg = one_line(record.getMessage())
+            record.args = ()
         record.exc_info = None
         record.exc_text = None
         return True
