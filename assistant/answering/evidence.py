@@ -120,13 +120,26 @@ def says(text_flat: str, c: Concept) -> float:
     """How well flat text says a concept: 1 for a document term, 0.85 for the everyday
     word itself (招待费 inside 业务招待费), 0.5 for a part of a long word. A term inside a
     longer one is not said: 电费 is not said by 邮电费."""
-    if any(_said(text_flat, flat(a)) for a in c.alts[1:]):
+    word, alts = _flat_concept(c)
+    if any(_said(text_flat, a) for a in alts):
         return 1.0
-    if _said(text_flat, flat(c.word)):
+    if _said(text_flat, word):
         return 1.0 if len(c.alts) == 1 or c.word in _BUDGET else ANSWER.everyday_word
     if not c.item and len(c.word) >= 3 and any(len(p) >= 2 and p in text_flat for p in _parts(c.word)):
         return ANSWER.word_part
     return 0.0
+
+
+@lru_cache(maxsize=4096)
+def _flat_concept(c: Concept) -> tuple[str, tuple[str, ...]]:
+    """A concept's word and its document terms, flattened once (says runs per sentence)."""
+    return flat(c.word), tuple(flat(a) for a in c.alts[1:])
+
+
+@lru_cache(maxsize=16384)
+def _heading_says(heading_flat: str, c: Concept) -> float:
+    """says() for a heading: every sentence of a chunk stands under the same one."""
+    return says(heading_flat, c)
 
 
 def _said(text_flat: str, term: str) -> bool:
@@ -164,31 +177,54 @@ def _parts(word: str) -> tuple[str, ...]:
     return tuple(t for t in tokenize(word) if t != word)
 
 
-def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float, list[str]]:
-    """(coverage, required items not said) of a sentence under its heading."""
+@dataclass(frozen=True)
+class _Plan:
+    """What cover() needs of a question's weights, worked out once per question (cover
+    runs for every sentence of every retrieved chunk: ~200 a question)."""
+
+    total: float
+    weights: tuple[tuple[Weighted, bool], ...]  # each weight and whether it is required
+
+
+_last_plan: tuple[object, _Plan] | None = None
+
+
+def _plan(weights: list[Weighted]) -> _Plan:
+    global _last_plan
+    last = _last_plan  # one read: threads may swap it, never half-write it
+    if last is not None and last[0] is weights:
+        return last[1]
     total = sum(w.weight for w in weights) or 1.0
     top = max((w.weight for w in weights if not w.concept.cue), default=0.0)
     # A word the corpus never uses may be a typo or a paraphrase (not required) — unless it
     # is all the question asks about ("买服务器花多少钱": only 服务器 says what).
     lone = not any(w.known and not w.concept.cue and len(w.concept.word) >= 2 for w in weights)
+    # Budget items are required, and so is the question's most distinctive word
+    # ("服务器" in 买服务器花多少钱): without it the sentence is about something else.
+    plan = _Plan(total, tuple((w, w.concept.item or (not w.concept.cue and (w.known or lone) and len(w.concept.word) >= 2
+                                                      and w.weight >= ANSWER.distinctive_share * top))
+                              for w in weights))
+    _last_plan = (weights, plan)
+    return plan
+
+
+def cover(weights: list[Weighted], text: str, heading: str = "") -> tuple[float, list[str]]:
+    """(coverage, required items not said) of a sentence under its heading."""
+    plan = _plan(weights)
     f = flat(text)
     got, missing = 0.0, []
-    for w in weights:
+    for w, required in plan.weights:
         own = says(f, w.concept)
-        said_by_heading = says(heading, w.concept) if heading else 0.0
+        said_by_heading = _heading_says(heading, w.concept) if heading else 0.0
         head = ANSWER.heading_factor * said_by_heading
-        got += w.weight * max(own, head)
-        # Budget items are required, and so is the question's most distinctive word
-        # ("服务器" in 买服务器花多少钱): without it the sentence is about something else.
-        required = w.concept.item or (not w.concept.cue and (w.known or lone) and len(w.concept.word) >= 2
-                                      and w.weight >= ANSWER.distinctive_share * top)
+        got += w.weight * (own if own >= head else head)
         # Parts of a word say it only with its head, the last part (Chinese compounds are
         # head-final): "收入、支出预算总计" says 收支预算总计, but "服务类采购" says no 服务器
         # and "人代会二次会议专项经费" no 会议服务.
-        said = max(own, said_by_heading)
+        said = own if own >= said_by_heading else said_by_heading
         if required and (not said or (said <= ANSWER.word_part and not _head_said(w.concept.word, f))):
             missing.append(w.concept.word)
-    return got / total, missing
+    return got / plan.total, missing
 
 
 # A sentence that starts with the comparison has its subject in the sentence before:
