@@ -241,7 +241,7 @@ def _parts(text: str, q: Question) -> list[Part]:
     for clause in clauses:
         clause = carry + clause
         carry = ""
-        kind = kind_of(clause, q.codes)
+        kind = kind_of(_bundled(clause), q.codes)  # "谁出国、接待、公车花的钱多" compares 三公经费
         part = _part(clause, kind, q)
         asks = kind != "amount" or re.search(r"多少|几|金额|预算数|决算数|多大|多高|安排|花|是什么|哪", clause)
         if not parts and not asks and not part.items:
