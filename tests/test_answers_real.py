@@ -424,3 +424,14 @@ def test_a_compare_with_one_side_silent_is_no_answer(real_index):
     # 2026_suzhou_audit_dept_budget.txt states 培训费 43万元; no 魏县 document states one.
     a = answer(real_index, "魏县政府办和苏州审计局培训费谁多")
     assert not a.found and a.answer.startswith("未找到"), a.answer
+
+
+def test_a_reason_a_few_sentences_after_its_change_is_found_and_quoted(real_index):
+    # 2026_shanghai_veterans_affairs_unit_budget.txt lines 43-47: three sentences of 收入/支出
+    # figures "比2025年预算减少67万元", then "财政拨款收入支出减少的主要原因是…阶段性工作…".
+    a = answer(real_index, "上海市退役军人服务中心2026年预算为什么少了67万")
+    assert a.found and "阶段性工作" in a.answer, a.answer
+    c = a.citations[0]
+    assert c.source == "2026_shanghai_veterans_affairs_unit_budget.txt" and c.line_end == 47
+    assert "减少67万元" in c.quote and "阶段性工作" in c.quote
+    _verbatim(c)

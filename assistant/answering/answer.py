@@ -182,6 +182,8 @@ def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None
         if got is not None:
             s, got = _preferred_version(index, q, part, sc, ranked[i + 1:], weights, s, got)
             figure, text = got
+            if part.kind == "reason":
+                s = _with_reason(index, s, figure)
             twin = _twin(index, s)
             if twin is not None:
                 return PartAnswer(part, True, figure, text, None, [twin], hits=hits)
@@ -213,6 +215,20 @@ def _preferred_version(index, q: Question, part: Part, sc: Scope, rest: list[Sen
         if found is not None and found[0] is not None and A.number_of(found[0]) == value:
             return other, found
     return s, got
+
+
+def _with_reason(index, s: Sentence, reason: str | None) -> Sentence:
+    """The quoted span runs on to the sentence that gives the reason when that one comes
+    after (the answer states nothing its quote does not hold)."""
+    if not reason or reason in s.text:
+        return s
+    chunk = index.chunks[s.chunk_id]
+    at = chunk.text.find(reason, s.end)
+    if at < 0:
+        return s
+    end = at + len(reason)
+    return Sentence(s.chunk_id, s.start, end, chunk.text[s.start:end], heading=s.heading, coverage=s.coverage,
+                    score=s.score, missing=s.missing, rank=s.rank)
 
 
 def _twin(index, s: Sentence) -> Citation | None:
@@ -269,7 +285,7 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         # figure is that item's.
         return None
     if kind == "reason":
-        reason = A.reason_in(text, anchor) or _reason_around(text, anchor, part) or _reason_next(chunk, s)
+        reason = A.reason_in(text, anchor) or _reason_around(text, anchor, part) or _reason_next(chunk, s, part)
         if not reason:
             return None
         change = A.change_in(text, anchor)
@@ -488,13 +504,25 @@ def _reason_around(text: str, anchor: int, part: Part) -> str | None:
     return A.reason_in(text, m.start())
 
 
-def _reason_next(chunk, s: Sentence) -> str | None:
-    """The reason given in the sentence right after ("…增加62.7万元。主要原因是…")."""
-    after = [t for t in split_sentences(s.chunk_id, chunk) if t.start >= s.end][:1]
-    if after:
-        m = A.REASON.match(after[0].text.lstrip("，,（("))
-        if m:
-            return after[0].text.rstrip("。；;")
+# "财政拨款收入支出减少的主要原因是…": a sentence that gives the reason of a change named in its
+# first words, a few sentences after the figures it explains.
+_CHANGE_REASON = re.compile(r"(增加|减少|增长|下降|增减|变动|变化|差异)的?主要原因(?:是|为|[：:])")
+
+
+def _reason_next(chunk, s: Sentence, part: Part) -> str | None:
+    """The reason given right after: the next sentence ("…增加62.7万元。主要原因是…"), or,
+    within the next few, one that names the change it explains (2026 上海市退役军人服务中心:
+    three sentences of 收入/支出 figures, then "财政拨款收入支出减少的主要原因是…")."""
+    after = [t for t in split_sentences(s.chunk_id, chunk) if t.start >= s.end][:ANSWER.reason_reach]
+    for n, t in enumerate(after):
+        text = t.text.lstrip("，,（(")
+        if n == 0 and A.REASON.match(text):
+            return t.text.rstrip("。；;")
+        m = _CHANGE_REASON.search(text)
+        if m and m.start() <= ANSWER.reason_subject and not A.owned_by_other_item(text, 0, m.start(), _asked(part)):
+            return t.text.rstrip("。；;")
+        if A.REASON.search(text):
+            return None  # a reason of something else comes first
     return None
 
 

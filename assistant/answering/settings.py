@@ -87,6 +87,8 @@ class AnswerSettings:
     max_quote: int = 300  # characters of one quoted sentence
     max_passage: int = 400  # characters of a quoted description or list
     list_word_reach: int = 12  # a listed thing ("单位") stands this close to 包括/构成/纳入 in a list's passage
+    reason_reach: int = 3  # sentences after a change searched for the one that gives its reason
+    reason_subject: int = 20  # … which names the change in its first characters ("财政拨款收入支出减少的主要原因是")
     min_list_rest: int = 40  # room left under max_passage worth running a list on into the next chunk
     ambiguous_list: int = 5  # departments listed when a question names none
     across_limit: int = 40  # departments (or years) one ranking or series answers at most
