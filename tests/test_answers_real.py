@@ -435,3 +435,13 @@ def test_a_reason_a_few_sentences_after_its_change_is_found_and_quoted(real_inde
     assert c.source == "2026_shanghai_veterans_affairs_unit_budget.txt" and c.line_end == 47
     assert "减少67万元" in c.quote and "阶段性工作" in c.quote
     _verbatim(c)
+
+
+@pytest.mark.parametrize("question, said", [
+    # 2017_js_party_committee_office_budget.txt lines 78-79: "…仅包含厅机关本级，" / "不含东郊国宾馆（自收自支）…"
+    ("江苏省委办公厅2017年部门预算含不含东郊国宾馆", "不含"),
+    ("江苏省委办公厅2017年部门预算含不含厅机关本级", "含"),
+])
+def test_an_a_not_a_question_is_answered_in_its_own_words(real_index, question, said):
+    a = _one(real_index, question, "2017_js_party_committee_office_budget.txt", (78, 79))
+    assert a.answer.startswith(said + "。"), a.answer

@@ -33,6 +33,8 @@ _INDICATOR = re.compile(r"得满分|满意度|[≥≤]|>=|<=|每(?:低|少|多|�
 _FINAL = re.compile(r"决算|执行数|实际执行|执行|实际支出|实际使用|使用|支出数")
 _NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|0\.00|0万元|0元|零"
                        r"|不编制|未编制|不编列|未列|暂不|不予安排")
+# For "含不含…"/"包不包括…" only: "（不含车辆）" in a list of equipment says nothing of cars.
+_NOT_INCLUDED = re.compile(r"不含|不包括|不包含|未含|未包括|未纳入|不纳入")
 
 
 @dataclass
@@ -182,6 +184,8 @@ def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None
         if got is not None:
             s, got = _preferred_version(index, q, part, sc, ranked[i + 1:], weights, s, got)
             figure, text = got
+            if part.kind == "yesno":
+                text = _as_asked(q, text)
             if part.kind == "reason":
                 s = _with_reason(index, s, figure)
             twin = _twin(index, s)
@@ -328,6 +332,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
             return None  # 有没有 is answered by a sentence that names the item itself
         if _NEGATIVE.search(text[max(0, anchor - 6):anchor]):
             return None, "没有"  # "本单位无下属单位", "本部门无因公出国(境)经费预算"
+        if _ASKED_VERB.search(q.text) and _excluded(part, text):
+            return None, "没有"  # "含不含东郊国宾馆": "…不含东郊国宾馆（自收自支）…"
         if part.units:
             # "有公车吗": the count answers it ("共有车辆0辆"), not a budget line for cars, and
             # only a count said with the words documents count that thing with.
@@ -478,6 +484,28 @@ def _prior_year_amount(text: str, anchor: int, year: int) -> tuple[str, str] | N
         if a and a.start() < same.start():
             return a.group().strip(), f"{a.group().strip()}（文件说明：{same.group()}）"
     return None
+
+
+# "含不含…" is answered 含/不含, "包不包括" 包括/不包括, "是不是" 是/不是; otherwise 有/没有.
+_ASKED_VERB = re.compile(r"([含包算是])不\1")
+_YES_NO = {"含": ("含", "不含"), "包": ("包括", "不包括"), "算": ("算", "不算"), "是": ("是", "不是")}
+
+
+def _as_asked(q: Question, said: str) -> str:
+    m = _ASKED_VERB.search(q.text)
+    if not m:
+        return said
+    yes, no = _YES_NO[m.group(1)]
+    if said.startswith("没有"):
+        return no + said[2:]
+    return yes + said[1:] if said.startswith("有") else said
+
+
+def _excluded(part: Part, text: str) -> bool:
+    """Whether the sentence says 不含/不包括 right before a word the question names."""
+    words = {a for c in part.concepts if not c.cue for a in c.alts if len(a) >= 2}
+    return any(_NOT_INCLUDED.search(text[max(0, m.start() - 4):m.start()])
+               for w in words for m in re.finditer(re.escape(w), text))
 
 
 def _yesno(text: str, anchor: int, item_end: int) -> tuple[str, str]:
