@@ -86,7 +86,9 @@ _PLAIN_AFTER = "\0"  # marker in _phrases(): phrases holding 多少 come before 
 def _phrases() -> tuple[str, ...]:
     """Synonym keys and budget terms, longest first; keys that contain 多少 ("花了多少")
     come first, because afterwards 多少 is blanked out so that its 少 never reads as 减少."""
-    keys = sorted(set(SYNONYMS) | set(BUDGET_TERMS), key=len, reverse=True)
+    # Ties in length in a fixed order: set order changes with the process's hash seed, and
+    # with it the order of a question's concepts ("会议费、培训费").
+    keys = sorted(set(SYNONYMS) | set(BUDGET_TERMS), key=lambda k: (-len(k), k))
     return tuple([k for k in keys if "多少" in k] + [_PLAIN_AFTER] + [k for k in keys if "多少" not in k])
 
 

@@ -91,35 +91,29 @@ def _answer(index, question: str) -> Answer:
         listed = _ambiguous(index, q, sc)
         if listed is not None:
             return listed
-    if len(q.parts) >= 2 and all(p.summed for p in q.parts):
-        summed = _sum(index, q, sc)
-        if summed is not None:
-            return summed
-    parts = [answer_part(index, q, p, sc) for p in q.parts]
-    return _compose(index, q, sc, parts)
-
-
-def _sum(index, q: Question, sc: Scope) -> Answer | None:
-    """Several items asked as one sum: the table cell that states their sum, else the sum of
-    each item's quoted figure, said to be added up here (no document states it)."""
-    rec = sum_of_items(index, q.parts, sc)
+    # Several items asked as one sum ("三公、会议费、培训费加起来"): the table cell that states it.
+    summed = len(q.parts) >= 2 and all(p.summed for p in q.parts)
+    rec = sum_of_items(index, q.parts, sc) if summed else None
     if rec is not None:
-        doc = index.docs[rec.citation.source]
         quote = " ".join(rec.citation.quote.split())
-        text = f"{rec.text}。{label(doc)}：“{quote}”"
+        text = f"{rec.text}。{label(index.docs[rec.citation.source])}：“{quote}”"
         return Answer(question=q.text, found=True, answer=text, citations=[rec.citation], figure=rec.figure)
-    found = [answer_part(index, q, p, sc) for p in q.parts]
-    if not all(p.found and p.figure for p in found):
-        return None
-    values = [A.to_wan(p.figure) for p in found]
-    sources = {c.source for p in found for c in p.citations[:1]}
+    parts = [answer_part(index, q, p, sc) for p in q.parts]
+    composed = _compose(index, q, sc, parts)
+    return _added_up(composed, parts) if summed else composed
+
+
+def _added_up(composed: Answer, parts: list[PartAnswer]) -> Answer:
+    """Items asked as one sum that no document states: each item's quoted figure, and their
+    sum said to be added up here. Only figures in money of one document are added."""
+    values = [A.to_wan(p.figure) if p.found else None for p in parts]
+    sources = {c.source for p in parts for c in p.citations[:1]}
     if any(v is None for v in values) or len(sources) != 1:
-        return None  # a sum over documents, or of figures with no unit, is not one to add up
+        return composed
     total = f"{sum(values):,.2f}万元"
-    answer = _compose(index, q, sc, found)
-    answer.answer = f"合计{total}（文件未直接写明合计，由下列各项引文中的数字相加所得）：" + answer.answer
-    answer.figure = total
-    return answer
+    composed.answer = f"合计{total}（文件未直接写明合计，由下列各项引文中的数字相加所得）：" + composed.answer
+    composed.figure = total
+    return composed
 
 
 def answer_part(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
@@ -275,12 +269,11 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     kind = part.kind
     if kind not in ("reason", "yesno") and A.broken(text):
         return None  # the PDF moved this sentence's numbers elsewhere: no figure can be read from it
-    upto = len(text)
-    if kind == "change":
-        # Items named after the change explain it ("比2019年增加177.79万元，主要是：人员经费增加…");
-        # only those before it can own it.
-        change = A.change_in(text, anchor)
-        upto = text.find(change) if change and text.find(change) > 0 else upto
+    change = A.change_in(text, anchor) if kind == "change" else None
+    # Items named after the change explain it ("比2019年增加177.79万元，主要是：人员经费增加…");
+    # only those before it can own it.
+    at = text.find(change) if change else -1
+    upto = at if at > 0 else len(text)
     if item_end < 0 and part.items and kind in ("amount", "change", "compare") and not s.is_row \
             and (A.owned_by_other_item(text, 0, upto, _asked(part))
                  or (chunk.section and A.owned_by_other_item(chunk.section[-1], 0, len(chunk.section[-1]), _asked(part)))):
@@ -295,7 +288,6 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         change = A.change_in(text, anchor)
         return reason, (f"{change}，" if change and change not in reason else "") + reason
     if kind == "change":
-        change = A.change_in(text, anchor)
         if not change:
             return None
         i = text.find(change, anchor)
@@ -313,8 +305,7 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     if kind == "count":
         if s.is_row:
             # A table row counts only under a header that names what is counted ("编制人数").
-            chunk_text = chunk.text
-            header = _header_row(chunk_text, chunk_text.find(text))
+            header = _header_row(chunk.text, s.start)
             cell = _cell_under(header, text, _COUNT_HEADER)
             if cell:
                 return cell, cell  # "序号 培训名称 时间 人数 金额" over "2 全市…培训 2026-09-14 120 8.70"
@@ -777,8 +768,8 @@ def _list_goes_on(index, chunk_id: int, end: int, room: int) -> tuple[int, int] 
     if room < ANSWER.min_list_rest or end < len(chunk.text.rstrip()) or chunk_id + 1 >= len(index.chunks):
         return None
     nxt = index.chunks[chunk_id + 1]
-    if nxt.doc_id != chunk.doc_id or nxt.section != chunk.section or not chunk.text.rstrip().endswith(
-            tuple("0123456789：:、")) and not re.search(r"包括[：:]|如下[：:]", chunk.text[-200:]):
+    opens_list = chunk.text.rstrip().endswith(tuple("0123456789：:、")) or re.search(r"包括[：:]|如下[：:]", chunk.text[-200:])
+    if nxt.doc_id != chunk.doc_id or nxt.section != chunk.section or not opens_list:
         return None
     stop = _passage_end(nxt.text, 0, room)
     return (chunk_id + 1, stop) if stop > 0 else None

@@ -169,6 +169,7 @@ def sum_of_items(index, parts: list[Part], sc: Scope) -> RecordAnswer | None:
                 continue
             if abs(sum(c.value_wan for c in picked) - total.value_wan) > ANSWER.sum_tolerance_wan:
                 continue  # the 合计 column adds more than the asked items
+            picked.sort(key=cells.index)  # in the table's column order
             found = _answer(index, doc, total, 1.0)
             parts_said = "、".join(f"{c.column.split('›')[-1]}{c.value_text}" for c in picked)
             found.text = f"{found.text}，其中{parts_said}"

@@ -51,10 +51,8 @@ def publish(path: Path, figures: Iterable[Figure], findings: Iterable, kept: dic
         path.unlink()
     cols = _columns()
     names = [n for n, _ in cols]
-    con = sqlite3.connect(path)
+    con = _unjournaled(path)
     try:
-        con.execute("PRAGMA journal_mode = OFF")
-        con.execute("PRAGMA synchronous = OFF")
         con.execute("CREATE TABLE figures (id INTEGER PRIMARY KEY, " + ", ".join(f"{n} {t}" for n, t in cols) + ")")
         # findings: one row per consistency finding (figures/audit.py); lines and quotes as JSON
         con.execute("CREATE TABLE findings (id INTEGER PRIMARY KEY, check_name TEXT, doc_id TEXT, lines TEXT, "
@@ -84,6 +82,14 @@ def publish(path: Path, figures: Iterable[Figure], findings: Iterable, kept: dic
         con.close()
 
 
+def _unjournaled(path: Path) -> sqlite3.Connection:
+    """A connection for a file no reader sees until the generation is published: no journal."""
+    con = sqlite3.connect(path)
+    con.execute("PRAGMA journal_mode = OFF")
+    con.execute("PRAGMA synchronous = OFF")
+    return con
+
+
 def _insert(con: sqlite3.Connection, names: list[str], figures: Iterable[Figure], findings: Iterable) -> None:
     con.executemany(f"INSERT INTO figures ({', '.join(names)}) VALUES ({', '.join('?' for _ in names)})",
                     ([row[k] for k in names] for row in (fig.to_row() for fig in figures)))
@@ -100,12 +106,9 @@ def patch(path: Path, previous: Path, drop: set[str], figures: Iterable[Figure],
     (0.2 s instead of 1.9 s for the shared corpus)."""
     path = Path(path)
     shutil.copyfile(previous, path)
-    cols = _columns()
-    names = [n for n, _ in cols]
-    con = sqlite3.connect(path)
+    names = [n for n, _ in _columns()]
+    con = _unjournaled(path)
     try:
-        con.execute("PRAGMA journal_mode = OFF")
-        con.execute("PRAGMA synchronous = OFF")
         gone = [(d,) for d in sorted(drop)]
         con.executemany("DELETE FROM figures WHERE doc_id = ?", gone)
         con.executemany("DELETE FROM findings WHERE doc_id = ?", gone)
