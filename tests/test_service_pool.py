@@ -2,6 +2,11 @@
 from __future__ import annotations
 
 import os
+import subprocess
+import sys
+
+import pytest
+from conftest import REPO
 
 from assistant.index.pool import Workers, relay
 
@@ -28,3 +33,38 @@ def test_few_jobs_run_in_this_process():
         results = dict(pool.run(square_reporting, [(0, 3), (1, 4)]))
     assert {i: r for i, (_, r) in results.items()} == {0: 9, 1: 16}
     assert {pid for pid, _ in results.values()} == {os.getpid()}
+
+
+# A worker killed while it sends its result leaves half a message in the result pipe: the
+# pool's manager thread then waits for the rest, and Python joins that thread at exit, so a
+# build stopped by Ctrl-C printed "stopped" and never exited (CI, test_service's SIGINT case).
+# The child below leaves exactly that half message (a length header, no body) and then
+# leaves Workers by an exception, as a stopped build does; it must exit.
+_HALF_SENT = """
+import os, struct
+from assistant.index.pool import Workers
+from tests_pool_jobs import square
+
+class Stop(Exception):
+    pass
+
+try:
+    with Workers(2) as workers:
+        for slot, result in workers.run(square, [(i, i) for i in range(6)]):
+            writer = workers._pool._result_queue._writer  # the pipe results come back on
+            os.write(writer.fileno(), struct.pack("!i", 1 << 20))  # a header, no message
+            raise Stop
+except Stop:
+    print("stopped")
+"""
+
+
+def test_a_result_cut_off_by_a_killed_worker_does_not_keep_the_process_alive(tmp_path):
+    (tmp_path / "tests_pool_jobs.py").write_text("def square(n):\n    return n * n\n")
+    env = {**os.environ, "PYTHONPATH": os.pathsep.join([str(REPO), str(tmp_path)])}
+    try:
+        done = subprocess.run([sys.executable, "-c", _HALF_SENT], env=env, capture_output=True, text=True,
+                              timeout=60)
+    except subprocess.TimeoutExpired:
+        pytest.fail("the process hung at exit on the pool's manager thread")
+    assert done.returncode == 0 and done.stdout.strip() == "stopped", done.stderr

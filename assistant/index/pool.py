@@ -123,6 +123,9 @@ class Workers:
     def _stop(self, kill: bool) -> None:
         pool, self._pool = self._pool, None
         procs = list((getattr(pool, "_processes", None) or {}).values())
+        # CPython's ProcessPoolExecutor internals; shutdown() drops its references to them
+        results = getattr(pool, "_result_queue", None)
+        manager = getattr(pool, "_executor_manager_thread", None)
         if kill:
             for p in procs:
                 if p.is_alive():
@@ -134,8 +137,27 @@ class Workers:
             if p.is_alive():
                 p.kill()
                 p.join(STOP_GRACE_S)
+        if kill:
+            _unblock_result_reader(results, manager)
         if self._queue is not None:
             self._queue.close()
+
+
+def _unblock_result_reader(results: Any, manager: threading.Thread | None) -> None:
+    """After its workers were killed: let the pool's manager thread finish.
+
+    A worker killed while it sends a result leaves half a message in the result pipe,
+    and the pool's manager thread then waits in recv() for the rest for ever; Python
+    joins that thread at exit, so a build stopped by Ctrl-C printed its message and
+    never exited (1 stop in 50 or so while workers were busy; once in CI). With every
+    worker gone, closing this process's writing end of that pipe turns the wait into
+    end-of-file, which the manager thread takes for a broken pool and exits.
+    """
+    writer = getattr(results, "_writer", None)
+    if writer is not None:
+        writer.close()
+    if manager is not None:
+        manager.join(STOP_GRACE_S)
 
 
 def _init_worker(parent: int, progress_queue: Any) -> None:
