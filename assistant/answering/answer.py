@@ -637,7 +637,7 @@ def _kind_bonus(q: Question, part: Part, s: Sentence) -> float:
         ok = any(m.group(2) in part.units for m in A.COUNT.finditer(text)) if part.units else bool(A.COUNT.search(text))
         bonus += b.has_count if ok else (b.has_number_only if s.is_row and A.NUMBER.search(text) else b.no_figure)
         counted = next((c for c in part.concepts if c.cue == "count"), None)
-        if counted and any(A.flat(w) in A.flat(text) for w in counted.alts[:2]):
+        if counted and any(A.flat(w) in A.flat(text) for w in counted.alts[1:3]):
             bonus += b.counted_words  # "实有人员72人" before "驻京工作人员人数 <=18人"
     elif kind == "reason":
         bonus += b.has_reason if A.REASON.search(text) else b.no_reason

@@ -157,6 +157,9 @@ def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) ->
     flat = _YEAR4.sub(" ", flat)
     flat = _YEAR2.sub(" ", flat)
     flat = re.sub(r"(?<=\s)年度?(?![初底末中])", " ", flat)  # not the 年 of 年初预算 ("2020年年初预算")
+    # "2016年末一共有几辆车", "截至2025年底": the end of the year named, no word to find (a lone
+    # 末 outweighed 车 and picked "年末公务用车保有量5辆" over "2016年末，本部门共有车辆6辆")
+    flat = re.sub(r"(?<=\s)年?[末底]", " ", flat)
     # "少了1100多万", "涨了62.7万", "12亿多": amounts in a question are hints (answer.py), not words
     flat = re.sub(r"\d[\d,.]*\s*多?\s*(?:万元|亿元|万|亿|元|%|％)?多?", " ", flat)
     flat = _without(flat, list(lexicon.load().relative_years) + list(lexicon.load().filler))
@@ -362,7 +365,8 @@ def _part(clause: str, kind: str, q: Question) -> Part:
             # jieba reads "几辆车" as 几/辆车: the unit glued to the thing is not a word to find.
             out = [Concept(c.word[1:], tuple(a[1:] if a[:1] in units else a for a in c.alts), c.item, c.cue)
                    if len(c.word) > 1 and c.word[0] in units and not c.cue else c for c in out]
-            out.append(Concept("·".join(units), doc_words, False, "count"))
+            # The word first, as in every Concept: says() reads alts[1:] as the document terms.
+            out.append(Concept("·".join(units), ("·".join(units),) + doc_words, False, "count"))
     plain = [c for c in out if not c.cue and c.word not in ("部门", "单位", "本级")]
     totals = lexicon.load().totals
     if plain and all(c.word in totals for c in plain):
