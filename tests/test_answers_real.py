@@ -67,6 +67,8 @@ def test_amount_with_its_quote_lines_and_the_department_used(real_index):
 @pytest.mark.parametrize("question, source, lines, figure", [
     ("北京市交通委部门有多少辆车", "2026_beijing_transport_dept_budget.txt", (198, 199), "328台"),
     ("江苏省检察院2019年一共有几辆车", "2019_js_procuratorate_budget.txt", (760, 760), "55辆"),
+    # "年末公务用车保有量5辆" comes first in the document and counts only the 一般公务用车
+    ("平潭财政金融局2016年末一共有几辆车", "2016_pingtan_finance_bureau_dept_final.txt", (10, 10), "6辆"),
 ])
 def test_count_with_its_unit(real_index, question, source, lines, figure):
     a = _one(real_index, question, source, lines)
@@ -237,6 +239,18 @@ def test_the_year_before_is_answered_from_the_next_years_document_and_said(real_
 def test_a_final_account_question_takes_the_column_asked(real_index, question, figure):
     # lines 512-513: "“三公”经费财政拨款支出年初预算为 2.85 万元，支出决算为 0.39 万元" — one sentence, both
     a = _one(real_index, question, "2024_sh_putuo_planning_resources_final.txt", (512, 514))
+    assert a.figure == figure
+
+
+@pytest.mark.parametrize("question, figure", [
+    ("普陀区社会工作部2024年一般公共预算拨款全年预算多少", "321.02万元"),
+    ("普陀区社会工作部2024年一般公共预算拨款年初预算多少", "0万元"),
+    ("普陀区社会工作部2024年一般公共预算财政拨款实际花了多少", "307.82万元"),
+])
+def test_the_column_named_of_three_in_one_sentence(real_index, question, figure):
+    # lines 350-351: "一般公共预算财政拨款支出年初预算为 0 万元，全年预算为 321.02 万元，支出决算为
+    # 307.82 万元" (a question may say 一般公共预算拨款 or 一般公共预算财政拨款: the same money)
+    a = _one(real_index, question, "2024_sh_putuo_social_work_dept_final.txt", (350, 351))
     assert a.figure == figure
 
 

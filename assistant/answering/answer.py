@@ -347,6 +347,8 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     elif part.initial:
         j = text.find("年初", anchor)
         anchor = j if j >= 0 else anchor
+    else:
+        anchor = _column_at(part, text, anchor)
     if s.is_row:
         if item_end < 0 and not (q.codes and _has_code(q, text)):
             return None  # the row's own label must name what is asked, not only its heading
@@ -391,6 +393,14 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         return None
     fig = re.sub(r"\s+", "", m.group())  # "116.5 万元" -> "116.5万元" (a PDF puts spaces around numbers)
     return fig, fig
+
+
+def _column_at(part: Part, text: str, anchor: int) -> int:
+    """Where the column the question names is said after the item ("全年预算多少": the
+    全年预算 of "年初预算为0万元，全年预算为321.02万元，支出决算为307.82万元"); anchor if none."""
+    spots = [j for c in part.concepts if c.cue == "column" for w in c.alts
+             for j in (text.find(w, anchor),) if j >= 0]
+    return min(spots) if spots else anchor
 
 
 _LIST_REACH = 8  # an amount this close after a listed item is its own ("律师咨询服务30万元")

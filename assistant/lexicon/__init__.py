@@ -24,7 +24,7 @@ FILES = ("terms.tsv", "synonyms.tsv", "cues.tsv", "stopwords.txt", "org_abbrevia
          "question_kinds.tsv", "count_units.tsv", "relative_years.tsv", "filler.txt", "cities.tsv",
          "distinct_terms.tsv", "bundles.tsv", "table_columns.tsv", "totals.tsv", "parts.tsv")
 TERM_CLASSES = ("item", "term", "doc_kind")
-CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "list", "describe", "negative")
+CUE_KINDS = ("change", "reason", "amount", "final", "count", "measure", "column", "list", "describe", "negative")
 QUESTION_KINDS = ("ranking", "total", "compare", "reason", "change", "yesno", "list", "describe", "count", "code_name", "code_of",
                   "amount")
 REGION_LEVELS = ("municipality", "province", "autonomous", "sar")
