@@ -10,10 +10,15 @@ from functools import lru_cache
 
 from assistant.tokenize import ITEM_TERMS
 
+# A figure after ≤ ≥ < > is a performance target ("成本指标 项目总成本控制 ≤6000万元"), not an amount.
+_TARGET = r"(?<![≤≥<>＜＞≦≧])(?<![≤≥<>＜＞≦≧]\s)"
 AMOUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元|%|％)")
-MONEY = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元)")
+MONEY = re.compile(_TARGET + r"(?<![\d.,])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)\s*(亿元|万元|千元|元)")
 NUMBER = re.compile(r"(?<![A-Za-z0-9.,-])(\d{1,3}(?:,\d{3})+(?:\.\d+)?|\d+(?:\.\d+)?)(?![A-Za-z0-9.,-])")
-COUNT = re.compile(r"(?<![\d.])(\d+(?:\.\d+)?)\s*(个|辆|台|名|人次|人|位|批次|批|家|项|套|次|所|处|条|团组|分)")
+# A count is a whole number (a score alone has decimals: "96.53分"), and its unit is no first
+# character of another word: "年度预算资金总额：112.00 项目资金" counts no 项, "3个人" is 3 个.
+COUNT = re.compile(r"(?<![\d.,])(\d{1,3}(?:,\d{3})+|\d+(?:\.\d+(?=\s*分))?)(?![\d.,])\s*"
+                   r"(个|辆|台|名|人次|人|位|批次|批|家|项|套|次|所|处|条|团组|分)(?![目民称件理庭属置])")
 # "减少40.05万元", "增长25.6%", "增加6辆": a change and its size.
 CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|上升|节约|压减|多|少)了?\s*"
                     r"(\d[\d,]*(?:\.\d+)?)\s*(亿元|万元|元|%|％|个百分点|辆|人|个|次)")
@@ -122,6 +127,8 @@ def amount_after(text: str, anchor: int, skip_changes: bool = True, percent: boo
     for m in (AMOUNT if percent else MONEY).finditer(text, anchor):
         if skip_changes and _is_change_size(text, m.start()):
             continue
+        if m.group(2) not in ("%", "％") and re.search(r"[≤≥<>＜＞≦≧]\s?$", text[max(0, m.start() - 2):m.start()]):
+            continue  # a cost target of a performance indicator (_TARGET)
         return m
     return None
 
