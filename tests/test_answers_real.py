@@ -75,6 +75,21 @@ def test_count_with_its_unit(real_index, question, source, lines, figure):
     assert a.figure == figure and "共有车辆" in a.citations[0].quote
 
 
+def test_words_jieba_splits_are_found_where_they_stand_together(real_index):
+    # "养老服务" is cut into 养老/服务; line 309's "行政事业单位养老支出(20805)705.90万元…服务" holds
+    # both words apart, line 341 together: "⑥养老服务（2081006）3,000.00 万元"
+    a = _one(real_index, "西安民政局2021年养老服务这个科目多少钱",
+             "2021_xian_civil_affairs_dept_comprehensive_budget.txt", (341, 342))
+    assert a.figure == "3,000.00万元"
+
+
+def test_a_performance_target_is_no_amount(real_index):
+    # The project's 绩效目标 says "项目总成本控制 ≤6000万元" (a cap, not the budget); its row in
+    # the project table (line 598) holds the amount
+    a = _one(real_index, "烟台交通局2026年公路养护及业务等经费是多少", "2026_yantai_transport_dept_budget.txt", (598, 598))
+    assert a.figure == "550.00" and "≤" not in _said(a)
+
+
 def test_code_to_item_and_amount(real_index):
     # 2017_js_cppcc_general_office_budget_tables.txt line 78: "2010204 政协会议 1,027.90"
     a = _one(real_index, "江苏政协2017年 2010204 是什么科目，多少钱", "2017_js_cppcc_general_office_budget_tables.txt",

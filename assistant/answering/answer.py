@@ -153,7 +153,8 @@ def _ranked(index, q: Question, part: Part, sc: Scope, sents: list[Sentence], hi
         chunk = index.chunks[s.chunk_id]
         doc = index.docs[chunk.doc_id]
         bonus = (ANSWER.retrieval_bonus * hits[s.rank].score / top + _kind_bonus(q, part, s)
-                 + _proximity(part, weights, s) + _doc_bonus(q, sc, doc, latest, s, index))
+                 + _proximity(part, weights, s) + _doc_bonus(q, sc, doc, latest, s, index)
+                 + _phrase_bonus(part, s.text))
         if chunk.kind == "table":
             bonus += ANSWER.table_row
             title = A.flat(" ".join(chunk.section[-2:]))
@@ -163,6 +164,22 @@ def _ranked(index, q: Question, part: Part, sc: Scope, sents: list[Sentence], hi
         out.append(s)
     out.sort(key=lambda s: -s.score)
     return out
+
+
+_KIND_WORDS = re.compile(r"部门预算|单位预算|部门决算|单位决算|预算|决算")
+
+
+def _phrase_bonus(part: Part, text: str) -> float:
+    """The sentence repeats a run of the question's words as the question wrote them: words
+    jieba split ("养老服务" as 养老/服务) still stand together in "6养老服务(2081006)3,000.00万元",
+    and only apart in "养老支出…服务"."""
+    if part.kind not in _ROW_NAMES_ITEM and part.kind != "count":
+        return 0.0  # lists and descriptions are worded freely: "部门预算包括" is no item said
+    span = _shared_phrase(_KIND_WORDS.sub(" ", part.text), text)
+    if span is None:
+        return 0.0
+    n = len(A.flat(text[span[0]:span[1]]))
+    return min(ANSWER.shared_phrase + ANSWER.shared_phrase_step * (n - 4), ANSWER.shared_phrase_max)
 
 
 _ROW_NAMES_ITEM = ("amount", "code_amount", "compare", "change", "reason", "ranking", "total")

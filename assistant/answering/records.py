@@ -61,6 +61,9 @@ def from_records(index, q: Question, part: Part, sc: Scope) -> RecordAnswer | No
     return best
 
 
+_PROSE_LABEL = 30  # characters; item and project names are shorter or unpunctuated
+
+
 def _is_total(f: Figure) -> bool:
     return A.flat(f.item) in ("合计", "总计", "小计", "")
 
@@ -74,6 +77,11 @@ def _row_score(q: Question, part: Part, asked: list[str], items, f: Figure, colu
     title = A.flat(f.table_title)
     if q.codes:
         return 3.0 if f.code and re.sub(r"\s", "", f.code).upper() in q.codes else 0.0
+    if len(label) > _PROSE_LABEL and re.search(r"[，,。；;]", label):
+        # A performance target's text read into a row's first cell: only the words after its
+        # last punctuation can be the row's name ("…满意度评价、云客服服务外包项目" is the 云客服
+        # project; "2.通过购买专业保安公司的安保服务…平安有序，…" names no 平安通).
+        label = re.split(r"[，,。；;、]", label)[-1]
     said_label = [a for a in asked if a in label]
     for c in items:
         in_label = any(A.flat(a) in label for a in c.alts)

@@ -70,6 +70,9 @@ class AnswerSettings:
     table_row: float = -0.1  # prose is easier to read and quote than a table row
     part_table: float = -0.3  # a row of a table of one part (基本支出表) below the whole's row
     code_hit: float = 0.5  # the sentence holds the asked code
+    shared_phrase: float = 0.1  # the sentence repeats 4 characters of the question in a row (养老服务)
+    shared_phrase_step: float = 0.04  # … and this much more for each further character
+    shared_phrase_max: float = 0.3
     close_figure: float = 0.15  # the figure follows the item within close_gap characters
     near_figure: float = 0.07  # … within near_gap
     close_gap: int = 12
