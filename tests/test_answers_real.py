@@ -90,6 +90,27 @@ def test_a_performance_target_is_no_amount(real_index):
     assert a.figure == "550.00" and "≤" not in _said(a)
 
 
+@pytest.mark.parametrize("question, source, lines, figure", [
+    # line 155, the 收入预算表 row of one of 广州市民政局's units (its first column is the total)
+    ("广州市老人院2026年预算是多少", "2026_guangzhou_civil_affairs_dept_budget.txt", (155, 155), "53,125.45"),
+    # line 747, its own paragraph in 深圳市人力资源和社会保障局's budget
+    ("深圳市考试院26年项目支出多少", "2026_shenzhen_hrss_dept_budget.txt", (747, 749), "12,966.72万元"),
+])
+def test_a_unit_without_documents_of_its_own_is_answered_from_its_departments(real_index, question, source,
+                                                                                lines, figure):
+    a = _one(real_index, question, source, lines)
+    assert a.figure == figure
+    unit = question[:6]
+    assert f"语料中没有“{unit}”自己的文件" in a.answer and unit in a.citations[0].quote
+
+
+def test_a_name_only_mentioned_in_passing_is_still_not_in_the_corpus(real_index):
+    # "江苏省财政厅" is in 9 documents of other departments ("根据《江苏省财政厅关于编制省级
+    # 2017 年部门预算…", 2017 江苏省政协办公厅 line 125), never as a row or heading of theirs
+    a = answer(real_index, "江苏省财政厅2019年预算多少")
+    assert not a.found and "语料中没有“江苏省财政厅”的文件" in a.answer
+
+
 def test_code_to_item_and_amount(real_index):
     # 2017_js_cppcc_general_office_budget_tables.txt line 78: "2010204 政协会议 1,027.90"
     a = _one(real_index, "江苏政协2017年 2010204 是什么科目，多少钱", "2017_js_cppcc_general_office_budget_tables.txt",

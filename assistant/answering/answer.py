@@ -16,7 +16,7 @@ from assistant.answering import amounts as A
 from assistant.answering.cite import cite, display, label, passages, safe_end  # noqa: F401 (search.py)
 from assistant.answering.evidence import Sentence, Weighted, sentences_of, split_sentences, weigh
 from assistant.answering.across import across, is_series, row
-from assistant.answering.question import Part, Question, understand
+from assistant.answering.question import Concept, Part, Question, is_total, understand
 from assistant.answering.records import from_records, sum_of_items
 from assistant.answering.versions import twin_citation
 from assistant.figures.extract import unit_above
@@ -75,6 +75,11 @@ def _answer(index, question: str) -> Answer:
     sc = scope(index, q)
     if sc.empty:
         return _not_found(index, q.text, [], sc.reason)
+    if sc.unit:
+        # "广州市老人院2026年预算多少": the unit is what is asked about, inside its department's
+        # documents (its row "广州市老人院 53,125.45 …"); the department's total is not its figure.
+        for p in q.parts:
+            p.concepts = [c for c in p.concepts if not is_total(c)] + [Concept(sc.unit, (sc.unit,), True)]
     tail = name_tail(q)
     if tail:
         for p in q.parts:

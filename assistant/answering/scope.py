@@ -2,7 +2,10 @@
 
 * A department is never refused for its name (departments.py resolves it); a name the
   index does not hold ("杭州市财政局") gives an empty scope with the reason, so the answer
-  is 未找到 and not another department's figure.
+  is 未找到 and not another department's figure — unless it is a unit of an indexed
+  department that heads a row or a heading of its documents ("广州市老人院 53,125.45 …" in
+  广州市民政局's budget): then those documents answer, the unit is the item asked, and the
+  answer says so.
 * Two close candidates (市信访局 for 无锡 and 长沙): the best one is used and the other
   named in the answer.
 * Years: a document of year Y also states Y−1 figures (上年预算数, 截至Y−1年底, 比上年…),
@@ -11,6 +14,8 @@
   scope, and the answer says so.
 """
 from __future__ import annotations
+
+import re
 
 from dataclasses import dataclass, field
 
@@ -31,6 +36,7 @@ class Scope:
     notes: list[str] = field(default_factory=list)  # what the answer must say about this choice
     named: bool = False  # the question named an organisation (or a region)
     region_only: bool = False  # only a region was named
+    unit: str = ""  # a unit with no documents of its own, named in these ("广州市老人院")
 
     @property
     def empty(self) -> bool:
@@ -54,7 +60,16 @@ def scope(index, q: Question, department: str = "", year: int | None = None,
         names = "、".join(vague[:RESOLVER.vague_list])
         return Scope([], f"“{department}”可指多个部门（{names}…），请写出地区，如“魏县政府办”")
     if missing and not groups:
-        return Scope([], f"语料中没有“{'、'.join(missing)}”的文件", mention="、".join(missing), named=True)
+        listed = None if department or len(missing) > 1 else _listing(index, missing[0])
+        if listed is None:
+            return Scope([], f"语料中没有“{'、'.join(missing)}”的文件", mention="、".join(missing), named=True)
+        sc = Scope(sorted(i for d in listed for i in d.doc_ids),
+                   departments=listed, mention=missing[0], named=True, unit=missing[0],
+                   notes=[f"语料中没有“{missing[0]}”自己的文件，按列出它的{'、'.join(d.name for d in listed)}的文件回答"])
+        _years(index, q, sc, year)
+        if sc.doc_ids:
+            _kind(index, q, sc, kind)
+        return sc
     notes += [f"语料中没有“{m}”的文件" for m in missing]
     n = len(index.doc_list)
     region_only = bool(groups) and all(how == "region" for how, _ in groups)
@@ -70,6 +85,23 @@ def scope(index, q: Question, department: str = "", year: int | None = None,
     if sc.doc_ids:
         _kind(index, q, sc, kind)
     return sc
+
+
+def _listing(index, name: str) -> list[Department] | None:
+    """The departments whose documents name a unit that has none of its own: "广州市老人院"
+    is one of 广州市民政局's units, with its own rows in that budget ("广州市老人院 53,125.45 …").
+    Only a full name (region and suffix, 5 characters or more) is looked for."""
+    if len(name) < _UNIT_NAME or not re.search(r"[院局委办处所站队心馆会校]$", name):
+        return None
+    # It must head a line (a row "114002 苏州市土地储备中心 69,998.00", a heading "二十一、深圳市
+    # 考试院"), not only be mentioned in passing ("报市财政局审核" names no unit of the author).
+    line = re.compile(rf"^[ \t]*(?:[一二三四五六七八九十]+、|\d+[.、．]?[ \t]*)?{re.escape(name)}(?:[ \t（(]|$)", re.M)
+    found = [d for d in index.resolver.departments
+             if any(line.search(index.docs[index.doc_list[i].doc_id].text) for i in d.doc_ids)]
+    return found or None
+
+
+_UNIT_NAME = 5
 
 
 def _departments(mentions: list[Mention], vague_at: int = RESOLVER.vague_at) -> tuple[list[tuple[str, list[Candidate]]], list[Department],
