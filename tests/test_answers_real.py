@@ -111,6 +111,13 @@ def test_a_name_only_mentioned_in_passing_is_still_not_in_the_corpus(real_index)
     assert not a.found and "语料中没有“江苏省财政厅”的文件" in a.answer
 
 
+def test_a_row_amount_is_the_money_cell_and_a_meeting_named_for_the_final_account_is_no_final_account(real_index):
+    # line 737, a 政府采购 row: "…一般会议服务 决算汇审会 1 302 15 502 02 230,000.00" (quantity and codes
+    # before the amount, 元); the budget of 2026, not a 2026 决算 (there is none)
+    a = _one(real_index, "西安财政局2026年决算汇审会花多少", "2026_xian_finance_dept_budget.txt", (737, 737))
+    assert a.figure == "230,000.00元" and "23.00万元" in _said(a)
+
+
 def test_code_to_item_and_amount(real_index):
     # 2017_js_cppcc_general_office_budget_tables.txt line 78: "2010204 政协会议 1,027.90"
     a = _one(real_index, "江苏政协2017年 2010204 是什么科目，多少钱", "2017_js_cppcc_general_office_budget_tables.txt",

@@ -376,7 +376,7 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
             return None  # the row's own label must name what is asked, not only its heading
         if _INDICATOR.search(text) and not part.percent:
             return None  # a performance indicator's target or score ("95%得满分"), not an amount
-        m = (A.AMOUNT if part.percent else A.MONEY).search(text, anchor) or A.NUMBER.search(text, anchor)
+        m = (A.AMOUNT if part.percent else A.MONEY).search(text, anchor) or _row_amount(text, anchor)
         if not m or (not part.percent and re.match(r"\s*[%％]", text[m.end():])):
             return None  # "0%" in a row is a share, not an amount
         fig = m.group().strip()
@@ -415,6 +415,22 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         return None
     fig = re.sub(r"\s+", "", m.group())  # "116.5 万元" -> "116.5万元" (a PDF puts spaces around numbers)
     return fig, fig
+
+
+def _row_amount(text: str, anchor: int) -> re.Match[str] | None:
+    """The amount cell of a row after the item: the first number written as money (cents or
+    thousands separators) when there is one, past dates, shares and the small integers of
+    other columns ("决算汇审会 不晚于2026年5月30日 125 23.00" is 23.00; "决算汇审会 1 302 15 502 02
+    230,000.00", a 政府采购 row with its quantity and codes, is 230,000.00); else the first
+    number that is no date or share."""
+    plain = None
+    for m in A.NUMBER.finditer(text, anchor):
+        if re.match(r"\s*[年月日%％]", text[m.end():]):
+            continue
+        if "." in m.group() or "," in m.group():
+            return m
+        plain = plain or m
+    return plain
 
 
 def _column_at(part: Part, text: str, anchor: int) -> int:

@@ -221,7 +221,13 @@ def kind_of(text: str, codes: list[str] | None = None) -> str:
     return "amount"
 
 
+# 决算 as part of the name of work a budget pays for ("决算汇审会", "部门决算编制费"): a thing
+# asked about, not the kind of document nor the actual-spending column.
+_FINAL_WORK = re.compile(r"决算(?=汇审|审核|审查|编制|批复|培训|会议|会|工作经费|软件)")
+
+
 def _doc_kind(flat: str) -> str:
+    flat = _FINAL_WORK.sub("", flat)
     if "单位预算" in flat:
         return "单位预算"
     if re.search(r"决算|实际(花|支出|用|执行)", flat):
@@ -352,7 +358,8 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         out.append(Concept(word, tuple(dict.fromkeys(alts)), item, cue))
     if q.codes and kind == "amount":
         kind = "code_amount"
-    final = bool(re.search(r"决算|实际(花|支出|用|执行)|执行了?多少|用了多少|花了多少|花了?没|花了吗", flat)) \
+    final = bool(re.search(r"决算|实际(花|支出|用|执行)|执行了?多少|用了多少|花了多少|花了?没|花了吗",
+                           _FINAL_WORK.sub("", flat))) \
         and "年初" not in flat
     initial = "年初" in flat
     if kind in ("count", "compare", "yesno"):
