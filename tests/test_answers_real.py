@@ -193,10 +193,20 @@ def test_yes_with_the_figure(real_index):
     assert _said(a).startswith("有") and a.figure == "2744.84万元"
 
 
+def test_yes_about_buying_cars_is_the_purchase_not_purchase_and_running(real_index):
+    # line 299 "公务用车购置及运行维护费…339.68万元" holds 公务用车购置 inside a longer, different thing;
+    # lines 301-305 "公务用车购置支出 151.68 万元…" is the purchase. 买车 asks about money: no count of cars.
+    a = _one(real_index, "杭州司法局今年有没有买车的预算", "2026_hangzhou_justice_dept_budget.txt", (301, 305))
+    assert _said(a).startswith("有") and a.figure == "151.68万元"
+
+
 @pytest.mark.parametrize("question, source, lines, says", [
     ("西安国资委2022年有没有出国经费？", "2022_xian_sasac_dept_comprehensive_budget.txt", (247, 247), "无因公出国(境)经费预算"),
     ("上海市财政局有公车吗？", "2025_shanghai_municipal_finance_bureau_budget.txt", (298, 299), "共有车辆0辆"),
     ("苏州市科技局有下属单位吗", "2026_suzhou_science_tech_unit_budget.txt", (94, 94), "本单位无下属单位"),
+    # 开会 and 花钱 ask about money, not a count of meetings
+    ("西安信访局2026年有开会的预算吗", "2026_xian_petition_dept_budget.txt", (147, 147), "会议费预算支出0.00万元"),
+    ("西安卫健委2022年有没有出国花钱", "2022_xian_health_commission_final.txt", (405, 405), "无财政拨款因公出国"),
 ])
 def test_no_with_the_sentence_that_says_none(real_index, question, source, lines, says):
     a = _one(real_index, question, source, lines)

@@ -362,7 +362,9 @@ def _part(clause: str, kind: str, q: Question) -> Part:
                            _FINAL_WORK.sub("", flat))) \
         and "年初" not in flat
     initial = "年初" in flat
-    if kind in ("count", "compare", "yesno"):
+    # "有开会的预算吗", "有没有买车的钱": a yes/no about money counts no 会 or 车.
+    counts = kind in ("count", "compare") or (kind == "yesno" and not _MONEY_ASKED.search(flat))
+    if counts:
         units, doc_words = _counted(flat)
         if doc_words:
             # "有多少人", "有公车吗": what is counted, in the words documents count it with
@@ -385,8 +387,11 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         # whole; "实际总共花了多少钱" its spending, "能收进多少钱" its income.
         side = "支出" if _SPENT.search(flat) else ("收入" if _RECEIVED.search(flat) else "预算")
         out.append(_total_concept(side))
-    return Part(text=clause.strip(), kind=kind, concepts=out, units=_count_units(flat) if kind in ("count", "compare", "yesno")
+    return Part(text=clause.strip(), kind=kind, concepts=out, units=_count_units(flat) if counts
                 else (), final=final, initial=initial, percent=bool(_PERCENT.search(flat)))
+
+
+_MONEY_ASKED = re.compile(r"预算|经费|钱|花|支出|费用|资金|拨款")
 
 
 def _counted(flat: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
