@@ -177,6 +177,13 @@ def test_the_reason_stated_for_the_asked_item(real_index):
     assert "重庆市中药研究院已调整为市教委下属单位" in a.figure and "减少25.3万元" in _said(a)
 
 
+def test_a_reason_under_its_own_heading_after_the_change(real_index):
+    # lines 84-87: "…较 2025 年年初预算减少 16,640.31 万元…。预算收支减少主要原因说明：一是 2025 年依据
+    # 有关文件安排了深圳市中小微企业融资担保基金注资…"; "1.6个亿" is a hint of the change, no word to find
+    a = _one(real_index, "深圳财政局26年预算为啥少了1.6个亿", "2026_shenzhen_finance_dept_budget.txt")
+    assert "融资担保基金注资" in a.figure and a.citations[0].line_start in range(84, 88)
+
+
 def test_no_reason_stated_for_the_item_is_not_found(real_index):
     # 2026_beijing_finance_dept_budget.txt line 136: "（二）项目支出。项目支出预算 16153.10 万元，占本
     # 年支出预算 36.57%。" — no change of 项目支出 and no reason for it anywhere in the document.

@@ -701,7 +701,7 @@ def _kind_bonus(q: Question, part: Part, s: Sentence) -> float:
 def _hinted_change(text: str) -> tuple[float, float] | None:
     """The change a reason question quotes, as a range in 万元: "少了1100多万" -> 1100-1200,
     "少了12亿多" -> 120000-130000, "涨了62.7万" -> 62.7."""
-    m = re.search(r"(\d+(?:\.\d+)?)\s*(多)?\s*(亿|万)(多)?", text)
+    m = re.search(r"(\d+(?:\.\d+)?)\s*(多)?\s*个?\s*(亿|万)(多)?", text)
     if not m:
         return None
     scale = 10000.0 if m.group(3) == "亿" else 1.0

@@ -161,7 +161,7 @@ def _content(text: str, names, years: list[YearRef], relative: list[YearRef]) ->
     # 末 outweighed 车 and picked "年末公务用车保有量5辆" over "2016年末，本部门共有车辆6辆")
     flat = re.sub(r"(?<=\s)年?[末底]", " ", flat)
     # "少了1100多万", "涨了62.7万", "12亿多": amounts in a question are hints (answer.py), not words
-    flat = re.sub(r"\d[\d,.]*\s*多?\s*(?:万元|亿元|万|亿|元|%|％)?多?", " ", flat)
+    flat = re.sub(r"\d[\d,.]*\s*多?\s*个?\s*(?:万元|亿元|万|亿|元|%|％)?多?", " ", flat)  # "1.6个亿"
     flat = _without(flat, list(lexicon.load().relative_years) + list(lexicon.load().filler))
     return flat
 
