@@ -95,7 +95,7 @@ def weigh(index, part: Part) -> list[Weighted]:
     out = []
     for c in part.concepts:
         known = [idf[t] for a in c.alts for t in words(a) if t in idf]
-        w = min(max(known) if known else top, s.max_word_weight)
+        w = min(max(known) if known else min(top, s.unknown_word_weight), s.max_word_weight)
         if c.cue:
             w = min(w, s.cue_weight_cap)
         if len(c.word) == 1 and not c.word.isdigit():

@@ -44,6 +44,8 @@ class AnswerSettings:
 
     # --- word weights (evidence.weigh)
     max_word_weight: float = 6.0  # caps IDF so one rare word (a typo) cannot outweigh the item
+    unknown_word_weight: float = 3.0  # a word no chunk holds (a typo; 子有 of jieba's 车/子有) weighs as a rare word,
+    # not as the rarest: it cannot pick a sentence, only pull every sentence under the bar
     cue_weight_cap: float = 1.0  # 减少, 为什么, 预算: say what is asked, not about what
     single_char_factor: float = 0.3  # single characters are mostly function words (有, 多, 里)
     # --- how a sentence says a word (evidence.says)
