@@ -34,3 +34,26 @@ def normalize_char(ch: str) -> str:
     if ch in ZERO_WIDTH:
         return ""
     return unicodedata.normalize("NFKC", ch)
+
+
+_CN_DIGIT = {"零": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4, "五": 5, "六": 6, "七": 7, "八": 8, "九": 9}
+_CN_UNIT = {"十": 10, "百": 100, "千": 1000}
+# Chinese numerals before 万/亿 ("少了三千多万", "两个亿"): a size people say, in digits.
+_CN_AMOUNT = re.compile(r"([零一二两三四五六七八九十百千]+)(?=多?个?(?:万|亿))")
+
+
+def _cn_int(numeral: str) -> int:
+    total, digit = 0, 0
+    for ch in numeral:
+        if ch in _CN_DIGIT:
+            digit = _CN_DIGIT[ch]
+        else:
+            total += (digit or 1) * _CN_UNIT[ch]
+            digit = 0
+    return total + digit
+
+
+def cn_amounts(text: str) -> str:
+    """"少了三千多万" -> "少了3000多万", "两个亿" -> "2个亿": sizes said in Chinese numerals
+    written in digits, as questions write most of them."""
+    return _CN_AMOUNT.sub(lambda m: str(_cn_int(m.group(1))), text)

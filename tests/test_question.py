@@ -181,3 +181,25 @@ def test_a_question_at_the_limit_is_parsed(demo_index):
     q = q + "？" * (MAX_QUESTION_CHARS - len(q))
     assert len(q) == MAX_QUESTION_CHARS
     assert _items(understand(demo_index, q).parts[0]) == ["公务接待费"]
+
+
+@pytest.mark.parametrize("said, digits", [("三千多万", "3000多万"), ("1.6个亿", "1.6个亿"), ("两个亿", "2个亿")])
+def test_a_change_said_in_words_is_a_hint_not_a_word_to_find(demo_index, said, digits):
+    # "为啥少了三千多万": the size is read as 3000多万 (a range the reason's change must fall in);
+    # neither it nor 亿 is something a sentence must say
+    from assistant.answering.answer import _hinted_change
+
+    q = _q(demo_index, f"{DEPT}2020年委托业务费为啥少了{said}")
+    assert digits in q.text
+    words = [c.word for p in q.parts for c in p.concepts]
+    assert "委托业务费" in words and not any(ch in w for w in words for ch in "千亿万")
+    assert _hinted_change(q.text) is not None
+
+
+@pytest.mark.parametrize("question, counts", [
+    (f"{DEPT}2020年有没有公车", ("辆", "台")),
+    (f"{DEPT}2020年有开会的预算吗", ()),  # money, not a number of meetings
+    (f"{DEPT}2020年有没有买车的钱", ()),
+])
+def test_a_yes_no_about_money_counts_nothing(demo_index, question, counts):
+    assert _q(demo_index, question).parts[0].units == counts

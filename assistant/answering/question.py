@@ -13,7 +13,7 @@ from functools import lru_cache
 
 from assistant import lexicon
 from assistant.errors import UserError
-from assistant.textutil import normalize_text
+from assistant.textutil import cn_amounts, normalize_text
 from assistant.tokenize import BUDGET_TERMS, ITEM_TERMS, SYNONYMS, codes_in, concepts, tokenize
 
 MAX_QUESTION_CHARS = 500  # a question longer than this is refused (bounded work per request)
@@ -105,7 +105,7 @@ def parse(question: str, names: list[str] | tuple[str, ...] = ()) -> Question:
     """Parse a question. ``names`` are the words that name departments (from the
     resolver): they pick documents and are not what a sentence must say."""
     raw = question
-    text = normalize_text(question or "").strip()
+    text = cn_amounts(normalize_text(question or "").strip())
     if len(text) > MAX_QUESTION_CHARS:
         raise UserError(f"问题太长（{len(text)} 字）：请缩短到 {MAX_QUESTION_CHARS} 字以内，一次问一件事")
     years, relative = _years(text)
@@ -363,7 +363,7 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         and "年初" not in flat
     initial = "年初" in flat
     # "有开会的预算吗", "有没有买车的钱": a yes/no about money counts no 会 or 车.
-    counts = kind in ("count", "compare") or (kind == "yesno" and not _MONEY_ASKED.search(flat))
+    counts = kind in ("count", "compare") or (kind == "yesno" and not _MONEY_ASKED.search(q.text))
     if counts:
         units, doc_words = _counted(flat)
         if doc_words:
