@@ -230,6 +230,12 @@ def _passage_checks(a, *items: str) -> None:
         assert item in re.sub(r"\s+", "", c.quote)
 
 
+def test_what_an_organisation_does_is_its_duties_not_what_a_budget_line_is_for(real_index):
+    # the unit's 主要职能 passage, not "财政拨款支出主要内容如下：…主要用于…" (both answer 干什么)
+    a = _one(real_index, "上海住建委人才开发评价中心是干什么的", "2026_shanghai_housing_construction_unit_budget.txt")
+    assert "主要职能" in a.citations[0].quote and "主要用于" not in a.citations[0].quote
+
+
 def test_description_is_the_passage_trimmed_at_item_boundaries(real_index):
     a = _one(real_index, "深圳口岸办主要管什么", "2026_shenzhen_port_office_dept_budget.txt")
     assert a.figure is None and a.citations[0].line_start == 29  # "…的主要职能是：1.贯彻执行国"

@@ -356,6 +356,11 @@ def _part(clause: str, kind: str, q: Question) -> Part:
         cue = lex.cues[word][0] if word in lex.cues else ""
         item = (word in _ITEM_SET or any(a in _ITEM_SET for a in alts)) and not cue
         out.append(Concept(word, tuple(dict.fromkeys(alts)), item, cue))
+    if kind == "describe" and all(c.cue for c in out) and "主要职责" in lex.cues:
+        # "上海住建委人才开发评价中心是干什么的" names only the organisation: what it does is its
+        # duties (主要职责, 负责…), not what a budget line is for (主要用于).
+        duties = lex.cues["主要职责"][1]
+        out = [Concept(c.word, (c.word,) + duties, False, "describe") if c.cue == "describe" else c for c in out]
     if q.codes and kind == "amount":
         kind = "code_amount"
     final = bool(re.search(r"决算|实际(花|支出|用|执行)|执行了?多少|用了多少|花了多少|花了?没|花了吗",
