@@ -247,6 +247,9 @@ def test_description_is_the_passage_trimmed_at_item_boundaries(real_index):
      ("江苏省委办公厅（本级）", "省委机要局", "机关后勤服务中心", "机关文印中心")),
     ("无锡市发改委2025年部门预算包括哪几家单位", "2025_wuxi_ndrc_dept_budget.txt",
      ("无锡市发展改革研究中心", "无锡市价格监测认定中心", "无锡市重点项目服务中心")),
+    # lines 86-88 name the units without the word 单位: "烟台市交通运输局部门预算包括：烟台市交通运输局机关、…"
+    ("烟台交通局部门预算包括哪几个单位", "2026_yantai_transport_dept_budget.txt",
+     ("烟台市交通运输服务中心", "烟台市交通运输应急指挥保障中心")),
 ])
 def test_list_is_the_passage_that_names_the_units(real_index, question, source, items):
     _passage_checks(_one(real_index, question, source), *items)

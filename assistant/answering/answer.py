@@ -767,9 +767,13 @@ def _doc_bonus(q: Question, sc: Scope, doc, latest: int, s: Sentence, index=None
 def _passage(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
     """A description or list: the passage that says it, trimmed at item boundaries."""
     sents, hits, weights = _evidence(index, q, part, sc.doc_ids)
+    units = part.kind == "list" and any(c.word in _UNIT_WORDS for c in part.concepts if not c.cue)
+    named = _names_units(index, sents) if units else set()
+    _units_said_by_their_names(sents, weights, named)
     ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage_text)
     if part.kind == "list":
-        ranked = [r for r in ranked if _lists_the_thing(part, r)]
+        ranked = [r for r in ranked if id(r) in named or _lists_the_thing(part, r)]
+        ranked.sort(key=lambda r: -(r.score + (ANSWER.names_listed if id(r) in named else 0.0)))
     if not ranked:
         return PartAnswer(part, False, why="文件中没有足够相关的段落", hits=hits)
     s = ranked[0]
@@ -794,13 +798,39 @@ def _passage(index, q: Question, part: Part, sc: Scope) -> PartAnswer:
 
 
 _LIST_WORDS = re.compile(r"包括|包含|组成|构成|下属|下设|纳入|所属|有")
+# Which units a budget covers, asked with one of these words ("包括哪些单位")
+_UNIT_WORDS = ("单位", "预算单位", "下属单位", "所属单位", "机构")
+# A list word, then organisations by name: "部门预算包括：烟台市交通运输局机关、烟台市交通运输服务
+# 中心、…" or "包括：。1.烟台市商务局 2.烟台市会展业服务中心" — units listed without the word 单位.
+_ORG_LIST = re.compile(r"(?:包括|包含|组成|下属|下设|纳入)[^。；;]{0,4}?[：:][。]?(?:\d[.、．])?[\u4e00-\u9fff（）()]{2,30}?"
+                       r"(?:局|中心|支队|大队|院|所|站|办公室|委员会|馆|处|机关|学校|本级)")
+
+
+def _names_units(index, sents: list[Sentence]) -> set[int]:
+    """The sentences (by id) that open a list of organisations by name; the list may start on
+    the lines after the sentence ("…包括：\n1.烟台市商务局\n2.…")."""
+    reach = ANSWER.list_word_reach * 5
+    return {id(s) for s in sents if _ORG_LIST.search(A.flat(index.chunks[s.chunk_id].text[s.start:s.end + reach]))}
+
+
+def _units_said_by_their_names(sents: list[Sentence], weights: list[Weighted], named: set[int]) -> None:
+    """A sentence that lists organisations by name says 单位 without the word: it counts as
+    said (coverage and required words)."""
+    total = sum(w.weight for w in weights) or 1.0
+    unit_weight = sum(w.weight for w in weights if w.concept.word in _UNIT_WORDS)
+    for s in sents:
+        missing = [m for m in s.missing if m not in _UNIT_WORDS]
+        if id(s) in named and len(missing) < len(s.missing):
+            s.missing = missing
+            s.coverage = min(1.0, s.coverage + unit_weight / total)
 
 
 def _lists_the_thing(part: Part, s: Sentence) -> bool:
     """A list question's passage names the thing listed next to a list word: "纳入…编制范围的
     单位包括：", "从预算单位构成看", not "人员经费主要包括：基本工资…机关事业单位…" (2024
     普陀区财政局 决算, read from its PDF)."""
-    things = [a for c in part.concepts if not c.cue and not c.item for a in c.alts if len(a) >= 2]
+    things = [a for c in part.concepts if not c.cue and not c.item for a in c.alts
+              if len(a) >= 2 and not _LIST_WORDS.fullmatch(a)]  # "包括哪几个单位": 包括 is no thing listed
     if not things:
         return True
     text = A.flat(s.heading + " " + s.text) if s.heading else A.flat(s.text)
