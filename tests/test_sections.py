@@ -71,3 +71,16 @@ def test_lines_and_pages_of_a_long_document():
     for unit in ("lines", "paragraphs"):
         mine = [(d, t) for u, d, t in seen if u == unit]
         assert mine[0][0] == 0 and mine[-1][0] == mine[-1][1] and len(mine) >= 10
+
+
+def test_numbered_lines_after_a_list_opener_are_its_items_not_headings():
+    # 2026 烟台市商务局 部门预算, lines 176-183: the four units were four empty sections
+    text = ("二、机构设置情况\n烟台市商务局部门预算包括：。\n1.烟台市商务局\n2.烟台市会展业服务中心\n"
+            "3.烟台三站批发交易市场服务中心\n4.烟台市国际商务促进中心\n第二部分 部门预算表\n"
+            "三、收入说明\n1.财政拨款收入\n本年收入6,263.22万元。\n")
+    chunks = chunk_document("d", text)
+    units = next(c for c in chunks if "部门预算包括" in c.text)
+    assert "2.烟台市会展业服务中心" in units.text and units.section == ["二、机构设置情况"]
+    # one numbered line with text under it is still a heading
+    income = next(c for c in chunks if "6,263.22" in c.text)
+    assert income.section[-1] == "1.财政拨款收入"

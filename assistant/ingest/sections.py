@@ -64,18 +64,45 @@ def is_heading(s: str) -> bool:
 
 
 def section_paras(text: str, progress: Callable[[int, int], None] | None = None) -> list[tuple[list[str], Para]]:
-    """Each body paragraph with the heading path above it (progress: of clean.paragraphs)."""
+    """Each body paragraph with the heading path above it (progress: of clean.paragraphs).
+
+    Short numbered lines that follow a line opening a list, one after another with nothing
+    under them, are the list's items, not headings: "烟台市商务局部门预算包括：。" then
+    "1.烟台市商务局", "2.烟台市会展业服务中心", … (2026 烟台市商务局 部门预算)."""
     stack: list[tuple[int, str]] = []
     out: list[tuple[list[str], Para]] = []
+    pending: list[tuple[float, Para]] = []  # headings right after a list opener, not yet placed
+    opener = False  # the last body paragraph ends with "：" (…包括：)
+
+    def place(run: list[tuple[float, Para]], as_items: bool) -> None:
+        for rank, h in run:
+            if as_items:
+                h.kind = "prose"
+                out.append(([t for _, t in stack], h))
+                continue
+            while stack and stack[-1][0] >= rank:
+                stack.pop()
+            stack.append((rank, h.text))
+
     for p in paragraphs(text, is_heading, progress):
         if p.kind == "heading":
             rank = heading_rank(p.text) or TABLE_RANK
-            while stack and stack[-1][0] >= rank:
-                stack.pop()
-            stack.append((rank, p.text))
+            if opener and (not pending or pending[0][0] == rank):
+                pending.append((rank, p))
+                continue
+            place(pending, len(pending) >= 2)
+            pending, opener = [], False
+            place([(rank, p)], False)
             continue
+        place(pending, len(pending) >= 2)
+        pending = []
+        opener = bool(_LIST_OPENER.search(p.text))
         out.append(([h for _, h in stack], p))
+    place(pending, len(pending) >= 2)
     return out
+
+
+_LIST_OPENER = re.compile(r"[：:][\s。]*$")
 
 
 def _sentence_ends(text: str) -> list[int]:
