@@ -311,6 +311,14 @@ def test_a_final_account_question_takes_the_column_asked(real_index, question, f
     assert a.figure == figure
 
 
+def test_a_final_accounts_comparison_year_is_no_column(real_index):
+    # line 10: "（四）2010604财政事务—预算改革业务67.42万元，较2015年决算数增加40.03万元" — in a 决算 the
+    # item's figure is the actual one; "较2015年决算数" names the year compared with
+    a = _one(real_index, "平潭财政金融局2016年2010604预算改革业务实际花了多少", "2016_pingtan_finance_bureau_dept_final.txt",
+             (10, 10))
+    assert a.figure == "67.42万元"
+
+
 @pytest.mark.parametrize("question, figure", [
     ("普陀区社会工作部2024年一般公共预算拨款全年预算多少", "321.02万元"),
     ("普陀区社会工作部2024年一般公共预算拨款年初预算多少", "0万元"),

@@ -364,7 +364,10 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
         return _prior_year_amount(text, anchor, sc.prior_year) if item_end >= 0 or s.is_row else None
     if part.final:
         # "年初预算为2.85万元，支出决算为0.39万元"; "应急资金为280万元，执行数70万元"
-        m = _FINAL.search(text, anchor)
+        # Not the 决算 of a comparison: in a 决算's own "2010604…预算改革业务67.42万元，较2015年
+        # 决算数增加40.03万元" the item's figure is the actual one.
+        m = next((m for m in _FINAL.finditer(text, anchor)
+                  if not re.search(r"(较|比|与|同)[^，,。；;]{0,8}$", text[max(0, m.start() - 10):m.start()])), None)
         anchor = m.start() if m else anchor
     elif part.initial:
         j = text.find("年初", anchor)
