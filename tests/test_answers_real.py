@@ -118,6 +118,13 @@ def test_a_row_amount_is_the_money_cell_and_a_meeting_named_for_the_final_accoun
     assert a.figure == "230,000.00元" and "23.00万元" in _said(a)
 
 
+def test_a_rows_own_item_comes_first(real_index):
+    # lines 366-367: "30226 劳务费 50205 委托业务费 70,000.00 …" is 劳务费's row (委托业务费 names only its
+    # 政府预算经济分类); "30227 委托业务费 50205 委托业务费 5,046,100.00 …" is the one asked
+    a = _one(real_index, "西安市政府办公厅2026年委托业务费多少", "2026_xian_gov_general_office_dept_budget.txt", (367, 367))
+    assert a.figure == "5,046,100.00元" and "504.61万元" in _said(a)
+
+
 def test_code_to_item_and_amount(real_index):
     # 2017_js_cppcc_general_office_budget_tables.txt line 78: "2010204 政协会议 1,027.90"
     a = _one(real_index, "江苏政协2017年 2010204 是什么科目，多少钱", "2017_js_cppcc_general_office_budget_tables.txt",

@@ -377,6 +377,10 @@ def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tu
     if s.is_row:
         if item_end < 0 and not (q.codes and _has_code(q, text)):
             return None  # the row's own label must name what is asked, not only its heading
+        if part.items and not q.codes and A.owned_by_other_item(text, 0, anchor, _asked(part)):
+            # "30226 劳务费 50205 委托业务费 70,000.00": the row is 劳务费's; the asked item names
+            # only its 政府预算经济分类 column
+            return None
         if _INDICATOR.search(text) and not part.percent:
             return None  # a performance indicator's target or score ("95%得满分"), not an amount
         m = (A.AMOUNT if part.percent else A.MONEY).search(text, anchor) or _row_amount(text, anchor)
