@@ -104,6 +104,15 @@ def test_a_unit_without_documents_of_its_own_is_answered_from_its_departments(re
     assert f"语料中没有“{unit}”自己的文件" in a.answer and unit in a.citations[0].quote
 
 
+def test_which_department_a_unit_belongs_to(real_index):
+    # line 293 "2.烟台市特种设备检验研究院" in 烟台市市场监督管理局's list of units (the question drops 市);
+    # a unit with its own document answers from its own description ("…是上海市水务局（上海市海洋局）所属…")
+    a = _one(real_index, "烟台特种设备检验研究院归哪个部门", "2026_yantai_market_regulation_dept_budget.txt")
+    assert "烟台市特种设备检验研究院" in a.citations[0].quote and "烟台市市场监督管理局" in a.answer
+    b = _one(real_index, "上海海洋监测预报中心是哪个局下面的", "2026_shanghai_water_affairs_subunit_unit_budget.txt")
+    assert "上海市水务局" in b.citations[0].quote and "所属" in b.citations[0].quote
+
+
 def test_a_name_only_mentioned_in_passing_is_still_not_in_the_corpus(real_index):
     # "江苏省财政厅" is in 9 documents of other departments ("根据《江苏省财政厅关于编制省级
     # 2017 年部门预算…", 2017 江苏省政协办公厅 line 125), never as a row or heading of theirs

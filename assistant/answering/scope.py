@@ -63,8 +63,9 @@ def scope(index, q: Question, department: str = "", year: int | None = None,
         listed = None if department or len(missing) > 1 else _listing(index, missing[0])
         if listed is None:
             return Scope([], f"语料中没有“{'、'.join(missing)}”的文件", mention="、".join(missing), named=True)
+        listed, spelled = listed
         sc = Scope(sorted(i for d in listed for i in d.doc_ids),
-                   departments=listed, mention=missing[0], named=True, unit=missing[0],
+                   departments=listed, mention=missing[0], named=True, unit=spelled,
                    notes=[f"语料中没有“{missing[0]}”自己的文件，按列出它的{'、'.join(d.name for d in listed)}的文件回答"])
         _years(index, q, sc, year)
         if sc.doc_ids:
@@ -87,7 +88,7 @@ def scope(index, q: Question, department: str = "", year: int | None = None,
     return sc
 
 
-def _listing(index, name: str) -> list[Department] | None:
+def _listing(index, name: str) -> tuple[list[Department], str] | None:
     """The departments whose documents name a unit that has none of its own: "广州市老人院"
     is one of 广州市民政局's units, with its own rows in that budget ("广州市老人院 53,125.45 …").
     Only a full name (region and suffix, 5 characters or more) is looked for."""
@@ -95,10 +96,17 @@ def _listing(index, name: str) -> list[Department] | None:
         return None
     # It must head a line (a row "114002 苏州市土地储备中心 69,998.00", a heading "二十一、深圳市
     # 考试院"), not only be mentioned in passing ("报市财政局审核" names no unit of the author).
-    line = re.compile(rf"^[ \t]*(?:[一二三四五六七八九十]+、|\d+[.、．]?[ \t]*)?{re.escape(name)}(?:[ \t（(]|$)", re.M)
-    found = [d for d in index.resolver.departments
-             if any(line.search(index.docs[index.doc_list[i].doc_id].text) for i in d.doc_ids)]
-    return found or None
+    # The level word may be left out: "烟台特种设备检验研究院" is "2.烟台市特种设备检验研究院".
+    spelled = "".join(re.escape(ch) + "[省市区县]?" for ch in name)
+    line = re.compile(rf"^[ \t]*(?:[一二三四五六七八九十]+、|\d+[.、．]?[ \t]*)?({spelled})(?:[ \t（(]|$)", re.M)
+    found, as_written = [], name
+    for d in index.resolver.departments:
+        m = next((m for i in d.doc_ids for m in [line.search(index.docs[index.doc_list[i].doc_id].text)] if m), None)
+        if m:
+            found.append(d)
+            as_written = m.group(1)
+    # (the departments, the name as their documents write it: the item the answer must say)
+    return (found, as_written) if found else None
 
 
 _UNIT_NAME = 5
