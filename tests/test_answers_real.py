@@ -134,6 +134,12 @@ def test_a_rows_own_item_comes_first(real_index):
     assert a.figure == "5,046,100.00元" and "504.61万元" in _said(a)
 
 
+def test_everyday_words_for_an_economic_items_row(real_index):
+    # line 186 "302 14 租赁费 16,508,374 16,508,374" (元): 房租 is 租赁费, and 每年 asks nothing more
+    a = _one(real_index, "上海刑科院每年房租多少钱", "2026_shanghai_public_security_subunit_unit_budget.txt", (186, 186))
+    assert a.figure == "16,508,374元" and "1,650.84万元" in _said(a)
+
+
 def test_code_to_item_and_amount(real_index):
     # 2017_js_cppcc_general_office_budget_tables.txt line 78: "2010204 政协会议 1,027.90"
     a = _one(real_index, "江苏政协2017年 2010204 是什么科目，多少钱", "2017_js_cppcc_general_office_budget_tables.txt",
