@@ -140,6 +140,19 @@ def test_everyday_words_for_an_economic_items_row(real_index):
     assert a.figure == "16,508,374元" and "1,650.84万元" in _said(a)
 
 
+def test_a_question_that_names_a_table_is_answered_by_its_row(real_index):
+    # line 871, the 合计 row of 2026 烟台市教育局's 政府采购预算表 (29,837.96), where its text (lines 894-895)
+    # says "2026年政府采购预算0万元"
+    a = _one(real_index, "烟台教育局2026年政府采购预算表合计是多少", "2026_yantai_education_dept_budget.txt", (871, 871))
+    assert a.figure == "29,837.96万元" and "政府采购预算表" in a.answer
+
+
+def test_a_region_glued_to_the_thing_asked_is_part_of_it(real_index):
+    # "新疆班经费" (line 766): 新疆 is no department of the index, and the question named 烟台教育局
+    a = _one(real_index, "烟台教育局2026年新疆班经费是多少", "2026_yantai_education_dept_budget.txt", (766, 766))
+    assert a.figure == "416.40"
+
+
 def test_code_to_item_and_amount(real_index):
     # 2017_js_cppcc_general_office_budget_tables.txt line 78: "2010204 政协会议 1,027.90"
     a = _one(real_index, "江苏政协2017年 2010204 是什么科目，多少钱", "2017_js_cppcc_general_office_budget_tables.txt",

@@ -190,7 +190,16 @@ def _phrase_bonus(part: Part, text: str) -> float:
 _ROW_NAMES_ITEM = ("amount", "code_amount", "compare", "change", "reason", "ranking", "total")
 
 
+# A question that names a table ("政府采购预算表合计多少", "收支总表里…") is answered by its row
+# first: 2026 烟台市教育局's text says 政府采购预算0万元 where its table totals 29,837.96.
+_NAMES_TABLE = re.compile(r"(预算|决算|支出|收入|情况|明细|汇总|总|目标)表")
+
+
 def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None = None) -> PartAnswer:
+    if part.kind in ("amount", "code_amount") and _NAMES_TABLE.search(part.text):
+        rec = from_records(index, q, part, sc if doc_ids is None else _narrow(sc, doc_ids))
+        if rec is not None:
+            return PartAnswer(part, True, rec.figure, rec.text, None, [rec.citation], record=rec.record)
     sents, hits, weights = _evidence(index, q, part, doc_ids or sc.doc_ids)
     ranked = _ranked(index, q, part, sc, sents, hits, weights, ANSWER.min_coverage)
     for i, s in enumerate(ranked[:12]):

@@ -129,7 +129,10 @@ def understand(index, question: str) -> Question:
     text = normalize_text(question or "").strip()
     # Filler first: "请问省委办公厅…" would otherwise read "请问省" as a place.
     resolution = index.resolver.resolve(_without(text, lexicon.load().filler))
-    q = parse(question, [m.text for m in resolution.mentions])
+    # A region with no department in the index, after a department the question did name, is
+    # part of what is asked: "烟台教育局新疆班经费多少" asks about 新疆班, not about 新疆.
+    named = any(m.candidates and m.candidates[0].how != "region" for m in resolution.mentions)
+    q = parse(question, [m.text for m in resolution.mentions if m.candidates or m.missing or not named])
     q.departments = resolution
     return q
 

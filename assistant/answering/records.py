@@ -53,7 +53,7 @@ def from_records(index, q: Question, part: Part, sc: Scope) -> RecordAnswer | No
                 coverage, missing = cover(weights, said)
                 if missing or coverage < ANSWER.min_row_coverage:
                     continue
-            cell = _column(part, sc, cells, items)
+            cell = _column(part, sc, cells, items or [c for c in part.concepts if not c.cue])
             if cell is None:
                 continue
             if best is None or score > best.score:
