@@ -203,3 +203,8 @@ def test_a_change_said_in_words_is_a_hint_not_a_word_to_find(demo_index, said, d
 ])
 def test_a_yes_no_about_money_counts_nothing(demo_index, question, counts):
     assert _q(demo_index, question).parts[0].units == counts
+
+
+@pytest.mark.parametrize("question", [f"{DEPT}2020年三公怎么多了11.5万", f"{DEPT}2020年预算咋少了三百多万"])
+def test_how_come_before_a_change_asks_why(demo_index, question):
+    assert _q(demo_index, question).parts[0].kind == "reason"
