@@ -26,7 +26,7 @@ CHANGE = re.compile(r"(增加|减少|增长|下降|降低|减|增|上升|节约|
 SAME = re.compile(r"(与|和|同)(上年|去年|上一年|20\d\d\s*年)[^，,。；;]{0,12}?(持平|相同|一致|相当|不变)"
                   r"|同比持平|保持不变|与上年持平|无变化|未发生变化")
 # "主要用于…" says what money is for, not why it changed: it is no reason.
-REASON = re.compile(r"(主要原因是|主要原因为|主要原因[：:]|主要原因说明[：:]|主要原因(?=[\u4e00-\u9fff])(?![是为说如])|原因说明[：:]|原因如下[：:]?|原因是|原因为|原因[：:]|主要是|主要系|主要由于|主要为|"
+REASON = re.compile(r"(主要原因是|主要原因为|主要原因[：:]|主要原因说明[：:]|主要原因(?=[\u4e00-\u9fff])(?![是为说如])|主要原因[，,]|原因说明[：:]|原因如下[：:]?|原因是|原因为|原因[：:]|主要是|主要系|主要由于|主要为|"
                     r"由于|因为|是因为)[:：]?")
 # A sentence whose numbers the PDF extraction moved away: a unit with no number before it
 # ("年初预算为 万元，支出决算为", "增长 %", "为 万\n80.81\n元"). Its figures cannot be read.

@@ -589,7 +589,7 @@ def _reason_around(text: str, anchor: int, part: Part) -> str | None:
 
 # "财政拨款收入支出减少的主要原因是…": a sentence that gives the reason of a change named in its
 # first words, a few sentences after the figures it explains.
-_CHANGE_REASON = re.compile(r"(增加|减少|增长|下降|增减|变动|变化|差异)的?主要原因(?:是|为|[：:])")
+_CHANGE_REASON = re.compile(r"(增加|减少|增长|下降|增减|变动|变化|差异)的?主要原因(?:是|为|[：:，,])")
 
 
 def _reason_next(chunk, s: Sentence, part: Part) -> str | None:
