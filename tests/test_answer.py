@@ -82,3 +82,20 @@ def test_item_listed_without_its_own_figure_is_not_found(demo_index):
 def test_table_figure_carries_the_table_unit(demo_index):
     a = answer(demo_index, "434-1601-JXN-0UT4 预算数是多少")
     assert a.found and "168.30" in a.answer and "单位：万元" in a.answer
+
+
+def test_a_yes_no_reads_zero_only_as_a_whole_number():
+    # 2025 普陀区万里街道: "…比2024年预算减少10万元…新增1辆公务用车购置" — the 0万元 of 10万元 is no "none"
+    from assistant.answering.answer import _yesno
+
+    text = "（二）公务用车购置及运行费36.56万元，比2024年预算减少10万元，主要原因是2025年新增1辆公务用车购置。"
+    assert _yesno(text, text.index("新增"), text.index("新增") + 2)[1].startswith("有")
+    assert _yesno("公务用车购置费预算0万元。", 0, 6)[1].startswith("没有")
+
+
+def test_an_item_is_not_located_inside_a_longer_different_one():
+    from assistant.answering.amounts import locate
+
+    text = "公务用车购置及运行费36.56万元，其中：公务用车购置费15万元"
+    start, _ = locate(text, ["公务用车购置"])
+    assert text[start:].startswith("公务用车购置费15万元")

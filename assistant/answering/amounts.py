@@ -68,14 +68,32 @@ def flat_map(text: str) -> tuple[str, list[int]]:
 
 
 def locate(text: str, alts) -> tuple[int, int] | None:
-    """(start, end) in text of the first of alts said, ignoring spaces and curly quotes."""
+    """(start, end) in text of the first of alts said, ignoring spaces and curly quotes; not
+    inside a longer term that is another thing (公务用车购置 in 公务用车购置及运行费)."""
     f, pos = flat_map(text)
     best = None
     for a in alts:
-        i = f.find(flat(a))
+        fa = flat(a)
+        i = f.find(fa)
+        while i >= 0 and _inside_other(f, fa, i):
+            i = f.find(fa, i + 1)
         if i >= 0 and (best is None or i < best[0]):
             best = (pos[i], pos[i + len(a)] if i + len(a) < len(pos) else len(text))
     return best
+
+
+@lru_cache(maxsize=4096)
+def _other_longer(term: str) -> tuple[str, ...]:
+    from assistant import lexicon  # the word lists load once, on first use
+    return tuple(flat(longer) for longer, short in lexicon.load().distinct if flat(short) == term)
+
+
+def _inside_other(f: str, term: str, i: int) -> bool:
+    for longer in _other_longer(term):
+        j = f.find(longer, max(0, i - len(longer) + len(term)))
+        if 0 <= j <= i and j + len(longer) >= i + len(term):
+            return True
+    return False
 
 
 def find_all(text: str, sub: str) -> list[int]:

@@ -31,7 +31,7 @@ PASSAGE_KINDS = ("list", "describe")
 # Rows of 绩效目标表: indicator targets and scoring rules, never a budget amount.
 _INDICATOR = re.compile(r"得满分|满意度|[≥≤]|>=|<=|每(?:低|少|多|高)|扣\d|减\d*\.?\d*分|指标值|分值")
 _FINAL = re.compile(r"决算|执行数|实际执行|执行|实际支出|实际使用|使用|支出数")
-_NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|0\.00|0万元|0元|零"
+_NEGATIVE = re.compile(r"无|没有|未安排|不安排|未发生|未列支|不再|为零|为0(?![.\d])|(?<![\d.,])0(?:\.0+)?\s*万?元|(?<![\d.,])0\.00|零"
                        r"|不编制|未编制|不编列|未列|暂不|不予安排")
 # For "含不含…"/"包不包括…" only: "（不含车辆）" in a list of equipment says nothing of cars.
 _NOT_INCLUDED = re.compile(r"不含|不包括|不包含|未含|未包括|未纳入|不纳入")

@@ -399,7 +399,7 @@ def _part(clause: str, kind: str, q: Question) -> Part:
                 else (), final=final, initial=initial, percent=bool(_PERCENT.search(flat)))
 
 
-_MONEY_ASKED = re.compile(r"预算|经费|钱|花|支出|费用|资金|拨款")
+_MONEY_ASKED = re.compile(r"预算|经费|钱|花|支出|费用|资金|拨款|安排|买|购")
 
 
 def _counted(flat: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
