@@ -92,7 +92,7 @@ def test_a_performance_target_is_no_amount(real_index):
 
 @pytest.mark.parametrize("question, source, lines, figure", [
     # line 155, the 收入预算表 row of one of 广州市民政局's units (its first column is the total)
-    ("广州市老人院2026年预算是多少", "2026_guangzhou_civil_affairs_dept_budget.txt", (155, 155), "53,125.45"),
+    ("广州市老人院2026年预算是多少", "2026_guangzhou_civil_affairs_dept_budget.txt", (155, 155), "53,125.45万元"),
     # line 747, its own paragraph in 深圳市人力资源和社会保障局's budget
     ("深圳市考试院26年项目支出多少", "2026_shenzhen_hrss_dept_budget.txt", (747, 749), "12,966.72万元"),
 ])

@@ -196,7 +196,10 @@ _NAMES_TABLE = re.compile(r"(预算|决算|支出|收入|情况|明细|汇总|�
 
 
 def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None = None) -> PartAnswer:
-    if part.kind in ("amount", "code_amount") and _NAMES_TABLE.search(part.text):
+    # "广州市老人院2026年预算多少": a unit of the department asked as a whole is its row of the
+    # department's 收入/收支 table, not a project row that names it.
+    whole_unit = bool(sc.unit) and all(c.word == sc.unit or c.cue for c in part.concepts)
+    if part.kind in ("amount", "code_amount") and (_NAMES_TABLE.search(part.text) or whole_unit):
         rec = from_records(index, q, part, sc if doc_ids is None else _narrow(sc, doc_ids))
         if rec is not None:
             return PartAnswer(part, True, rec.figure, rec.text, None, [rec.citation], record=rec.record)

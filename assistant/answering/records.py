@@ -44,6 +44,8 @@ def from_records(index, q: Question, part: Part, sc: Scope) -> RecordAnswer | No
             score = _row_score(q, part, asked, items, cells[0], {A.flat(c.column.split("›")[-1]) for c in cells})
             if score <= 0:
                 continue
+            if sc.unit and _WHOLE_TABLE.search(cells[0].table_title):
+                score += UNIT_WHOLE_TABLE  # a unit's budget is its row of the 收入/收支 总表
             f = cells[0]
             if not q.codes and weights:
                 # The row (with its table's title) must say what is asked, not one word of it:
@@ -61,6 +63,10 @@ def from_records(index, q: Question, part: Part, sc: Scope) -> RecordAnswer | No
     return best
 
 
+# A unit of the department asked as a whole ("杭州技师学院2026年预算总额"): its row of the table
+# of all units' income or budget, before rows of project or purchase tables that name it.
+_WHOLE_TABLE = re.compile(r"收入|收支|总表|总体")
+UNIT_WHOLE_TABLE = 0.5
 _PROSE_LABEL = 30  # characters; item and project names are shorter or unpunctuated
 
 
