@@ -1,10 +1,11 @@
 """Answer quality on every question set, the way users type: prints figures, asserts nothing.
 
-    python benchmarks/answer_quality.py [--index DIR | --embedder none|use] [--sets dev,dev2,fresh,fresh2]
+    python benchmarks/answer_quality.py [--index DIR | --embedder none|use] [--sets dev,dev2,fresh,fresh2,fresh3]
                                         [--no-rewordings] [--no-departments] [--show-misses]
 
-For each set (../shared/eval/dev.jsonl, dev2.jsonl, and benchmarks/data/fresh.jsonl and
-fresh2.jsonl, sets written by hand on 39 and 32 further documents no other set uses): the score and precision printed by
+For each set (../shared/eval/dev.jsonl, dev2.jsonl, and benchmarks/data/fresh.jsonl,
+fresh2.jsonl and fresh3.jsonl, sets written by hand on 39, 32 and 32 further documents no other
+set uses): the score and precision printed by
 ../shared/eval/grade.py, and precision per kind (share of stated answers that are right).
 Then rewording robustness (benchmarks/data/rewordings.jsonl: every answerable dev/dev2
 question reworded three ways): the share whose answer is still right, and the share that
@@ -32,7 +33,8 @@ sys.path.insert(0, str(REPO))
 SHARED = REPO.parent / "shared"
 SETS = {"dev": SHARED / "eval" / "dev.jsonl", "dev2": SHARED / "eval" / "dev2.jsonl",
         "fresh": REPO / "benchmarks" / "data" / "fresh.jsonl",
-        "fresh2": REPO / "benchmarks" / "data" / "fresh2.jsonl"}
+        "fresh2": REPO / "benchmarks" / "data" / "fresh2.jsonl",
+        "fresh3": REPO / "benchmarks" / "data" / "fresh3.jsonl"}
 GRADER = SHARED / "eval" / "grade.py"
 
 
@@ -66,7 +68,7 @@ def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--index", type=Path, help="an index of ../shared/corpus/text (default: build one)")
     ap.add_argument("--embedder", default="none")
-    ap.add_argument("--sets", default="dev,dev2,fresh,fresh2")
+    ap.add_argument("--sets", default="dev,dev2,fresh,fresh2,fresh3")
     ap.add_argument("--no-rewordings", action="store_true")
     ap.add_argument("--no-departments", action="store_true")
     ap.add_argument("--show-misses", action="store_true")
