@@ -221,7 +221,7 @@ def _figure(index, q: Question, part: Part, sc: Scope, doc_ids: list[int] | None
                 return PartAnswer(part, True, figure, text, None, [twin], hits=hits)
             return PartAnswer(part, True, figure, text, s, [cite(index, s)], hits=hits)
     if part.kind in ("amount", "code_amount", "compare", "ranking", "total"):
-        rec = from_records(index, q, part, sc if doc_ids is None else _narrow(sc, doc_ids))
+        rec = from_records(index, q, part, _records_scope(index, sc if doc_ids is None else _narrow(sc, doc_ids), hits))
         if rec is not None:
             return PartAnswer(part, True, rec.figure, rec.text, None, [rec.citation], hits=hits, record=rec.record)
     why = "文件中没有足够相关的段落"
@@ -292,7 +292,19 @@ def _disputed(index, s: Sentence) -> bool:
 
 
 def _narrow(sc: Scope, doc_ids: list[int]) -> Scope:
-    return Scope(doc_ids, departments=sc.departments, mention=sc.mention, years=sc.years, prior_year=sc.prior_year)
+    return Scope(doc_ids, departments=sc.departments, mention=sc.mention, years=sc.years, prior_year=sc.prior_year,
+                 unit=sc.unit)
+
+
+def _records_scope(index, sc: Scope, hits: list[Hit]) -> Scope:
+    """The documents whose figures a records answer reads: all of a narrow scope, else only those
+    retrieval found (a question that names no department would read every figure of the
+    corpus: 10 s for 252,351 records on 255 documents)."""
+    if len(sc.doc_ids) <= ANSWER.records_scan_docs:
+        return sc
+    pos = {d.doc_id: i for i, d in enumerate(index.doc_list)}
+    found = list(dict.fromkeys(pos[h.chunk.doc_id] for h in hits if h.chunk.doc_id in pos))
+    return _narrow(sc, [i for i in found if i in set(sc.doc_ids)][:ANSWER.records_scan_docs])
 
 
 def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tuple[str | None, str] | None:

@@ -98,6 +98,7 @@ class AnswerSettings:
     min_list_rest: int = 40  # room left under max_passage worth running a list on into the next chunk
     ambiguous_list: int = 5  # departments listed when a question names none
     across_limit: int = 40  # departments (or years) one ranking or series answers at most
+    records_scan_docs: int = 20  # a figures-table answer reads at most this many documents (those retrieval found)
     sum_tolerance_wan: float = 0.015  # a 合计 column is the asked items' sum within rounding (万元 to 2 places)
 
 
