@@ -128,6 +128,7 @@ class DepartmentResolver:
         self._question_words = {w[:2] for w in list(lex.terms) + list(lex.synonyms) + list(lex.cues)
                                 + list(lex.filler) + list(lex.relative_years) if len(w) >= 2}
         self._question_words |= set("的和与是有在几多共全今去上本下")
+        self._question_firsts = {w[0] for w in self._question_words if w}
         self.departments = _departments(metas)
         self.regions: dict[str, str] = {}  # surface form in a question -> region stem
         self.region_level: dict[str, str] = {}  # stem -> level suffix
@@ -255,7 +256,10 @@ class DepartmentResolver:
         if end >= len(run):
             return True
         nxt = run[end:end + 2]
-        return nxt[0] in _CONNECTORS or nxt[0].isdigit() or any(nxt.startswith(w) or w.startswith(nxt) for w in self._question_words)
+        # nxt starts with one of the words' first two characters, or (one character left) starts one
+        words = self._question_words
+        return nxt[0] in _CONNECTORS or nxt[0].isdigit() or nxt in words or nxt[:1] in words \
+            or (len(nxt) == 1 and nxt in self._question_firsts)
 
     def _match_span(self, span: str, regionless: bool = True, ends_name: bool = True) -> list[Candidate]:
         best: dict[str, Candidate] = {}

@@ -100,7 +100,7 @@ def _listing(index, name: str) -> tuple[list[Department], str] | None:
     spelled = "".join(re.escape(ch) + "[省市区县]?" for ch in name)
     line = re.compile(rf"^[ \t]*(?:[一二三四五六七八九十]+、|\d+[.、．]?[ \t]*)?({spelled})(?:[ \t（(]|$)", re.M)
     found, as_written = [], name
-    for d in index.resolver.departments:
+    for d in _near(index.resolver, name):
         m = next((m for i in d.doc_ids for m in [line.search(index.docs[index.doc_list[i].doc_id].text)] if m), None)
         if m:
             found.append(d)
@@ -110,6 +110,18 @@ def _listing(index, name: str) -> tuple[list[Department], str] | None:
 
 
 _UNIT_NAME = 5
+
+
+def _near(resolver, name: str) -> list[Department]:
+    """The departments whose documents may list the unit: those of the region its name starts
+    with ("广州市老人院": 广州's), none for a place the index has no department in ("成都市气象局":
+    no scan of every document), all when the name starts with no place ("秦岭终南山…管理办公室")."""
+    for n in range(min(len(name) - 1, resolver.max_region), 1, -1):
+        if name[:n] in resolver.regions:
+            return resolver.by_stem.get(resolver.regions[name[:n]], [])
+    if re.match(r"[\u4e00-\u9fff]{2,3}[省市区县]", name):
+        return []
+    return resolver.departments
 
 
 def _departments(mentions: list[Mention], vague_at: int = RESOLVER.vague_at) -> tuple[list[tuple[str, list[Candidate]]], list[Department],
