@@ -303,8 +303,9 @@ def _records_scope(index, sc: Scope, hits: list[Hit]) -> Scope:
     if len(sc.doc_ids) <= ANSWER.records_scan_docs:
         return sc
     pos = {d.doc_id: i for i, d in enumerate(index.doc_list)}
-    found = list(dict.fromkeys(pos[h.chunk.doc_id] for h in hits if h.chunk.doc_id in pos))
-    return _narrow(sc, [i for i in found if i in set(sc.doc_ids)][:ANSWER.records_scan_docs])
+    allowed = set(sc.doc_ids)
+    found = list(dict.fromkeys(pos[h.chunk.doc_id] for h in hits if pos.get(h.chunk.doc_id) in allowed))
+    return _narrow(sc, found[:ANSWER.records_scan_docs])
 
 
 def _read(index, q: Question, part: Part, sc: Scope, s: Sentence, weights) -> tuple[str | None, str] | None:
@@ -840,7 +841,7 @@ _ORG_LIST = re.compile(r"(?:包括|包含|组成|下属|下设|纳入)[^。；;]
 def _names_units(index, sents: list[Sentence]) -> set[int]:
     """The sentences (by id) that open a list of organisations by name; the list may start on
     the lines after the sentence ("…包括：\n1.烟台市商务局\n2.…")."""
-    reach = ANSWER.list_word_reach * 5
+    reach = ANSWER.names_reach
     return {id(s) for s in sents if _ORG_LIST.search(A.flat(index.chunks[s.chunk_id].text[s.start:s.end + reach]))}
 
 

@@ -91,6 +91,7 @@ class AnswerSettings:
     # --- answer text
     max_quote: int = 300  # characters of one quoted sentence
     max_passage: int = 400  # characters of a quoted description or list
+    names_reach: int = 60  # characters after a list sentence's start in which its first named unit may stand
     names_listed: float = 0.3  # a list of units that names them (…包括：烟台市交通运输局机关、…中心) before one that only mentions units
     list_word_reach: int = 12  # a listed thing ("单位") stands this close to 包括/构成/纳入 in a list's passage
     reason_reach: int = 3  # sentences after a change searched for the one that gives its reason
