@@ -75,7 +75,7 @@ def locate(text: str, alts) -> tuple[int, int] | None:
     for a in alts:
         fa = flat(a)
         i = f.find(fa)
-        while i >= 0 and _inside_other(f, fa, i):
+        while i >= 0 and inside_other(f, fa, i):
             i = f.find(fa, i + 1)
         if i >= 0 and (best is None or i < best[0]):
             best = (pos[i], pos[i + len(a)] if i + len(a) < len(pos) else len(text))
@@ -88,7 +88,9 @@ def _other_longer(term: str) -> tuple[str, ...]:
     return tuple(flat(longer) for longer, short in lexicon.load().distinct if flat(short) == term)
 
 
-def _inside_other(f: str, term: str, i: int) -> bool:
+def inside_other(f: str, term: str, i: int) -> bool:
+    """The term found at i in flat text f is part of a longer term that is another thing
+    (lexicon/distinct_terms.tsv: 电费 inside 邮电费, 公务用车购置 inside 公务用车购置及运行费)."""
     for longer in _other_longer(term):
         j = f.find(longer, max(0, i - len(longer) + len(term)))
         if 0 <= j <= i and j + len(longer) >= i + len(term):

@@ -15,8 +15,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from functools import lru_cache
 
-from assistant import lexicon
-from assistant.answering.amounts import flat
+from assistant.answering.amounts import flat, inside_other
 from assistant.answering.question import Concept, Part
 from assistant.answering.settings import ANSWER
 from assistant.records import Chunk, Hit
@@ -143,33 +142,14 @@ def _heading_says(heading_flat: str, c: Concept) -> float:
 
 
 def _said(text_flat: str, term: str) -> bool:
+    """term stands in the text somewhere not inside a longer term that is a different thing
+    (lexicon/distinct_terms.tsv: 邮电费 for 电费)."""
     i = text_flat.find(term)
-    if i < 0:
-        return False
-    longer = _longer_terms(term)
-    if not longer:
-        return True
     while i >= 0:
-        if not any(text_flat.find(t, max(0, i - len(t)), i + len(t) + len(term)) >= 0
-                   and _covers(text_flat, t, i, len(term)) for t in longer):
+        if not inside_other(text_flat, term, i):
             return True
         i = text_flat.find(term, i + 1)
     return False
-
-
-def _covers(text_flat: str, longer: str, i: int, n: int) -> bool:
-    j = text_flat.find(longer, max(0, i - len(longer)))
-    while 0 <= j <= i:
-        if j + len(longer) >= i + n:
-            return True
-        j = text_flat.find(longer, j + 1)
-    return False
-
-
-@lru_cache(maxsize=4096)
-def _longer_terms(term: str) -> tuple[str, ...]:
-    """Longer terms that are a different thing (lexicon/distinct_terms.tsv: 邮电费 for 电费)."""
-    return tuple(flat(longer) for longer, short in lexicon.load().distinct if flat(short) == term)
 
 
 @lru_cache(maxsize=4096)
